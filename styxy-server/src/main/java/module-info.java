@@ -1,0 +1,27 @@
+/**
+ * The Styxy daemon. The engine ({@code io.styxy.server.engine}) is pure domain; everything else is an adapter
+ * around it: HTTP (Helidon SE), the Unix socket, the SQLite store, the OS (processes, bind probes, observers),
+ * configuration and plugins. {@code io.styxy.server.daemon} wires them together.
+ *
+ * @uses io.styxy.api.spi.ServiceTypeProvider
+ * @uses io.styxy.api.spi.PortObserverProvider
+ */
+module io.styxy.server {
+    requires io.styxy.api;
+    requires io.helidon.webserver;
+    requires io.helidon.webserver.sse;
+    requires io.helidon.webserver.observe;
+    requires io.helidon.webserver.observe.health;
+    requires io.helidon.webserver.observe.metrics;
+    requires io.helidon.health;
+    requires io.helidon.metrics.api;
+    requires com.fasterxml.jackson.databind;
+    requires java.sql;
+    requires org.xerial.sqlitejdbc;
+
+    uses io.styxy.api.spi.ServiceTypeProvider;
+    uses io.styxy.api.spi.PortObserverProvider;
+
+    opens io.styxy.server.http to com.fasterxml.jackson.databind;
+    opens io.styxy.server.config to com.fasterxml.jackson.databind;
+}
