@@ -6,7 +6,6 @@ import io.styxy.api.ServiceType;
 import io.styxy.server.engine.AutoRangePolicy;
 import io.styxy.server.engine.CatalogEntry;
 import io.styxy.server.plugins.ServiceTypeSources;
-import io.styxy.server.store.Durability;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -41,7 +40,7 @@ class UserConfigTest {
         assertThat(type(catalog, "grafana").preferredPorts()).containsExactly(12000, 12001, 12002, 12003);
         assertThat(catalog.stream().filter(e -> e.type().name().equals("grafana")).findFirst().orElseThrow()
                 .source()).isEqualTo("user");
-        assertThat(config.durability()).isEqualTo(Durability.FULL);
+        assertThat(config.durability()).isEqualTo("full");
         assertThat(config.observer()).isEqualTo("ss");
     }
 
@@ -57,7 +56,7 @@ class UserConfigTest {
         assertThatThrownBy(() -> UserConfig.parse(FILE, "{\"service_types\": {")).hasMessageContaining(
                 "is not valid JSON (line 1");
         assertThatThrownBy(() -> UserConfig.parse(FILE, "{\"durability\": \"paranoid\"}"))
-                .hasMessageContaining("durability: durability must be \"normal\" or \"full\"");
+                .hasMessageContaining("durability: expected \"normal\" or \"full\", got \"paranoid\"");
         assertThatThrownBy(() -> UserConfig.parse(FILE, "{\"service_types\": {\"new\": {}}}")
                 .mergeOver(List.of())).hasMessageContaining("service_types.new.port_range is required");
         assertThatThrownBy(() -> UserConfig.parse(FILE, "{\"service_types\": {\"dev\": {\"preferred_ports\":"
