@@ -9,7 +9,6 @@ import io.styxy.api.PortRange;
 import io.styxy.api.ServiceType;
 import io.styxy.server.engine.AutoRangePolicy;
 import io.styxy.server.engine.CatalogEntry;
-import io.styxy.server.store.Durability;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +48,13 @@ public final class UserConfig {
     private final Path file;
     private final Map<String, TypeOverride> serviceTypes;
     private final AutoRangePolicy autoRanges;
-    private final Durability durability;
+    private final String durability;
     private final String observer;
     private final Duration heartbeatInterval;
     private final int missedHeartbeats;
 
     private UserConfig(Path file, Map<String, TypeOverride> serviceTypes, AutoRangePolicy autoRanges,
-                       Durability durability, String observer, Duration heartbeatInterval, int missedHeartbeats) {
+                       String durability, String observer, Duration heartbeatInterval, int missedHeartbeats) {
         this.file = file;
         this.serviceTypes = serviceTypes;
         this.autoRanges = autoRanges;
@@ -93,7 +92,7 @@ public final class UserConfig {
         Reader r = new Reader(file);
         Map<String, TypeOverride> types = r.serviceTypes(root.path("service_types"));
         AutoRangePolicy auto = r.autoRanges(root.path("auto_allocation"), root.path("auto_allocation_rules"));
-        Durability durability = r.durability(root.path("durability"));
+        String durability = r.durability(root.path("durability"));
         String observer = r.optionalText(root.path("observer"), "observer");
         JsonNode inst = root.path("instances");
         int interval = r.intInRange(inst.path("heartbeat_interval_seconds"), "instances.heartbeat_interval_seconds",
@@ -114,7 +113,8 @@ public final class UserConfig {
         return autoRanges;
     }
 
-    public Durability durability() {
+    /** {@code "normal"} (survives a crash of the daemon) or {@code "full"} (fsync on every commit). */
+    public String durability() {
         return durability;
     }
 
@@ -343,12 +343,15 @@ public final class UserConfig {
             return node.asBoolean();
         }
 
-        Durability durability(JsonNode node) throws ConfigException {
-            try {
-                return Durability.fromConfig(optionalText(node, "durability"));
-            } catch (IllegalArgumentException e) {
-                throw error("durability", e.getMessage());
+        String durability(JsonNode node) throws ConfigException {
+            String value = optionalText(node, "durability");
+            if (value == null) {
+                return "normal";
             }
+            if (!value.equals("normal") && !value.equals("full")) {
+                throw error("durability", "expected \"normal\" or \"full\", got \"" + value + "\"");
+            }
+            return value;
         }
 
         AutoRangePolicy autoRanges(JsonNode node, JsonNode rules) throws ConfigException {

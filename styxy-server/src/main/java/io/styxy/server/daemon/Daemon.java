@@ -20,6 +20,7 @@ import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
 import io.styxy.server.plugins.ServiceTypeSources;
+import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
 import io.styxy.server.unix.LineProtocol;
 import io.styxy.server.unix.UnixSocketServer;
@@ -106,7 +107,7 @@ public final class Daemon implements AutoCloseable {
             PortRange ephemeral = EphemeralPorts.read();
             UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
             AuditLog audit = new AuditLog(state.auditLog());
-            store = SqliteLeaseStore.open(state.database(), config.durability());
+            store = SqliteLeaseStore.open(state.database(), Durability.fromConfig(config.durability()));
             if (store.movedAside() != null) {
                 audit.record("DATABASE_MOVED_ASIDE", Map.of("file", store.movedAside().toString()));
             }

@@ -46,6 +46,8 @@ public final class DaemonMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();
+            // A stop by SIGTERM/SIGINT is the normal way out: report success, not 128+signal.
+            Runtime.getRuntime().halt(0);
         }, "styxy-shutdown"));
         try {
             stopped.await();

@@ -51,6 +51,14 @@ public final class SqliteLeaseStore implements LeaseStore {
     private static final int SCHEMA_VERSION = 1;
     private static final int MAX_BATCHES_PER_COMMIT = 1024;
     private static final int KEPT_REASSIGNMENTS = 10_000;
+    // An upsert on the lock id only: a second lease on a taken port violates UNIQUE(port) and fails, where
+    // INSERT OR REPLACE would silently delete the other lease.
+    private static final String UPSERT_LEASE = "INSERT INTO leases VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            + " ON CONFLICT(lock_id) DO UPDATE SET port=excluded.port, protocol=excluded.protocol,"
+            + " service_type=excluded.service_type, service_name=excluded.service_name,"
+            + " project_path=excluded.project_path, instance_id=excluded.instance_id, owner_pid=excluded.owner_pid,"
+            + " owner_start=excluded.owner_start, origin=excluded.origin, created_at=excluded.created_at,"
+            + " renewed_at=excluded.renewed_at, user_agent=excluded.user_agent, remote_ip=excluded.remote_ip";
 
     private record Batch(List<StoreChange> changes, CompletableFuture<Void> done) {
     }
@@ -328,8 +336,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         for (StoreChange change : changes) {
             switch (change) {
                 case StoreChange.LeaseSaved(Lease l) -> {
-                    try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO leases VALUES"
-                            + " (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    try (PreparedStatement p = connection.prepareStatement(UPSERT_LEASE)) {
                         p.setString(1, l.lockId());
                         p.setInt(2, l.port());
                         p.setString(3, l.protocol().wireName());
