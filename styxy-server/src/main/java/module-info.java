@@ -23,6 +23,5 @@ module io.styxy.server {
     uses io.styxy.api.spi.ServiceTypeProvider;
     uses io.styxy.api.spi.PortObserverProvider;
 
-    opens io.styxy.server.http to com.fasterxml.jackson.databind;
     opens io.styxy.server.config to com.fasterxml.jackson.databind;
 }

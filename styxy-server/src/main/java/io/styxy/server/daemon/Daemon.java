@@ -135,7 +135,8 @@ public final class Daemon implements AutoCloseable {
             ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
                     options.socket(), state.root(), new CachedObservation(view.name(), view::snapshot,
                     view::providers, engine::catalog, Duration.ofMillis(500)),
-                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral));
+                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
+                            config.durability()));
             api = HttpApi.create(ctx);
             HttpApi http = api;
             ApiMetricsHook metricsHook = new ApiMetricsHook(http);

@@ -12,8 +12,9 @@ import java.util.List;
  * @param userConfig the parsed {@code config.json} (its file may not exist)
  * @param base       the service types below the user's file: built-ins, then plugins
  * @param ephemeral  the kernel's ephemeral port range, or {@code null} when unknown
+ * @param durability the store's durability as configured ({@code normal} or {@code full})
  */
-public record ConfigFacts(UserConfig userConfig, List<CatalogEntry> base, PortRange ephemeral) {
+public record ConfigFacts(UserConfig userConfig, List<CatalogEntry> base, PortRange ephemeral, String durability) {
 
     public ConfigFacts {
         base = List.copyOf(base);

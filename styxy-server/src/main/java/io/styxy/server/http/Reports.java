@@ -174,7 +174,7 @@ final class Reports {
                         "placement", p.placement().name().toLowerCase(Locale.ROOT), "min_port", p.minPort(),
                         "max_port", p.maxPort(), "gap_size", p.gapSize()),
                 "auto_allocation_rules", rules,
-                "durability", uc.durability().name().toLowerCase(Locale.ROOT),
+                "durability", ctx.config().durability(),
                 "observer", Json.obj("configured", uc.observer(), "active", ctx.observation().observer()),
                 "instances", Json.obj("heartbeat_interval_seconds",
                         ctx.engine().settings().heartbeatInterval().toSeconds(),
@@ -191,7 +191,7 @@ final class Reports {
         checks.add(storeFailing() ? check("store", "fail", "the store refused a change at "
                 + metrics.lastStoreFailure() + "; new leases cannot be made durable")
                 : check("store", "ok", "changes are committed before they are acknowledged ("
-                + ctx.config().userConfig().durability().name().toLowerCase(Locale.ROOT) + " durability)"));
+                + ctx.config().durability() + " durability)"));
         Map<String, Object> report = ctx.observation().report();
         if (ctx.observation().observer().equals("none")) {
             checks.add(check("observer", "warn", "no port observer is usable; foreign listeners are seen only by"
