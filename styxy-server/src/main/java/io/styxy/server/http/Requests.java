@@ -46,6 +46,19 @@ final class Requests {
 
     /** The body as any JSON document. */
     static JsonNode document(ServerRequest req, int limit) {
+        byte[] bytes = json(req, limit);
+        try {
+            return Json.parse(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("INVALID_JSON", "the request body is not valid JSON: "
+                    + truncate(e.getOriginalMessage(), 160));
+        } catch (IOException e) {
+            throw ApiException.badRequest("INVALID_JSON", "the request body could not be read as JSON");
+        }
+    }
+
+    /** The raw body, refused with 415 when it is declared as something other than JSON. */
+    static byte[] json(ServerRequest req, int limit) {
         byte[] bytes = raw(req, limit);
         if (bytes.length > 0) {
             Optional<String> type = req.headers().contentType().map(ct -> ct.mediaType().text()
@@ -55,14 +68,7 @@ final class Requests {
                         "send the body as application/json, not " + truncate(type.get(), 60));
             }
         }
-        try {
-            return Json.parse(bytes);
-        } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("INVALID_JSON", "the request body is not valid JSON: "
-                    + truncate(e.getOriginalMessage(), 160));
-        } catch (IOException e) {
-            throw ApiException.badRequest("INVALID_JSON", "the request body could not be read as JSON");
-        }
+        return bytes;
     }
 
     static byte[] raw(ServerRequest req, int limit) {

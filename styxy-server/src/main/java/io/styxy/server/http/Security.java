@@ -79,9 +79,14 @@ final class Security implements Filter {
         if (site.isPresent() && site.get().equalsIgnoreCase("cross-site")) {
             refuse(req, "origin", Status.FORBIDDEN_403, "FORBIDDEN_ORIGIN", "cross-site requests are refused");
         }
-        String problem = pathProblem(rawPath);
+        String problem = req.prologue().fragment().hasValue() ? "a request target carries no #fragment"
+                : pathProblem(rawPath);
         if (problem != null) {
             throw ApiException.badRequest("INVALID_PATH", problem);
+        }
+        String queryProblem = queryProblem(req);
+        if (queryProblem != null) {
+            throw ApiException.badRequest("INVALID_QUERY", queryProblem);
         }
         boolean open = req.path().path().equals("/status") && req.prologue().method().text().equals("GET");
         if (!open) {
@@ -150,6 +155,30 @@ final class Security implements Filter {
         for (String segment : raw.split("/", -1)) {
             if (segment.equals(".") || segment.equals("..")) {
                 return "the path holds a . or .. segment";
+            }
+        }
+        return null;
+    }
+
+    /** Why the query is refused (overlong, or a control character once decoded), or {@code null}. */
+    static String queryProblem(RoutingRequest req) {
+        String raw = req.query().rawValue();
+        if (raw.isEmpty()) {
+            return null;
+        }
+        if (raw.length() > MAX_PATH) {
+            return "the query is longer than " + MAX_PATH + " characters";
+        }
+        String decoded;
+        try {
+            decoded = req.query().value();
+        } catch (RuntimeException e) {
+            return "the query is not valid percent-encoding";
+        }
+        for (int i = 0; i < decoded.length(); i++) {
+            char c = decoded.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return "the query holds a control character";
             }
         }
         return null;

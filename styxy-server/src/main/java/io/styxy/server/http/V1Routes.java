@@ -367,7 +367,7 @@ final class V1Routes {
 
     /** Checks a config.json document as the daemon would load it; changes nothing. */
     private void validateConfig(ServerRequest req, ServerResponse res) {
-        byte[] raw = Requests.raw(req, Requests.MAX_CONFIG_BODY);
+        byte[] raw = Requests.json(req, Requests.MAX_CONFIG_BODY);
         String text = new String(raw, java.nio.charset.StandardCharsets.UTF_8);
         List<String> errors = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
