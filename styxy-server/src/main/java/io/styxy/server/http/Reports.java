@@ -85,6 +85,7 @@ final class Reports {
         Map<String, Object> services = Json.obj(
                 "daemon", Json.obj("status", "running", "allocations", ctx.engine().leaseCount(),
                         "instances", ctx.engine().instances().size(),
+                        "last_cleanup", null,
                         "quarantined_ports", ctx.engine().quarantinedPorts().size(),
                         "event_subscribers", events.subscribers()),
                 "store", Json.obj("status", storeStatus, "last_failure_at", str(metrics.lastStoreFailure())),
