@@ -63,7 +63,7 @@ public final class ServiceTypeInference {
             Rule.of("dev", B + "next" + E + "\\s+(?:dev|start)" + E),
             Rule.of("dev", B + "react-scripts" + E + ".*" + B + "start" + E),
             Rule.of("dev", B + "(?:ng|webpack|webpack-cli)" + E + "\\s+serve" + E),
-            Rule.of("dev", B + "(?:npm|pnpm|yarn|bun)" + E + "(?:\\s+run)?\\s+(?:dev|start|serve)" + E),
+            Rule.of("dev", B + "(?:npm|npm-cli|pnpm|yarn|bun)" + E + "(?:\\s+run)?\\s+(?:dev|start|serve)" + E),
             Rule.of("dev", B + "deno" + E + "\\s+task\\s+(?:dev|start)" + E),
             word("api", "uvicorn|gunicorn|hypercorn|daphne|fastapi|flask|rails|puma|nodemon|json-server"
                     + "|http-server|express|fastify|koa|nest"),
