@@ -34,6 +34,9 @@ public final class ServiceTypeInference {
      */
     private static final String E = "(?=$|[\\s:@'\"]|\\.(?:[cm]?[jt]sx?|py|rb|sh|exe)(?:$|[\\s:]))";
 
+    /** The end of a word followed by its file suffix, if any: for rules that go on to the next argument. */
+    private static final String W = E + "\\S*";
+
     private static Rule word(String type, String alternatives) {
         return Rule.of(type, B + "(?:" + alternatives + ")" + E);
     }
@@ -60,16 +63,16 @@ public final class ServiceTypeInference {
             word("ai", "ollama|llama-server|vllm|text-generation-launcher|lmstudio"),
             word("dev", "vite|webpack-dev-server|next-server|nuxi|nuxt|astro|parcel|gatsby|expo|metro|svelte-kit"
                     + "|remix|live-server|browser-sync"),
-            Rule.of("dev", B + "next" + E + "\\s+(?:dev|start)" + E),
+            Rule.of("dev", B + "next" + W + "\\s+(?:dev|start)" + E),
             Rule.of("dev", B + "react-scripts" + E + ".*" + B + "start" + E),
-            Rule.of("dev", B + "(?:ng|webpack|webpack-cli)" + E + "\\s+serve" + E),
-            Rule.of("dev", B + "(?:npm|npm-cli|pnpm|yarn|bun)" + E + "(?:\\s+run)?\\s+(?:dev|start|serve)" + E),
-            Rule.of("dev", B + "deno" + E + "\\s+task\\s+(?:dev|start)" + E),
+            Rule.of("dev", B + "(?:ng|webpack|webpack-cli)" + W + "\\s+serve" + E),
+            Rule.of("dev", B + "(?:npm|npm-cli|pnpm|yarn|bun)" + W + "(?:\\s+run)?\\s+(?:dev|start|serve)" + E),
+            Rule.of("dev", B + "deno" + W + "\\s+task\\s+(?:dev|start)" + E),
             word("api", "uvicorn|gunicorn|hypercorn|daphne|fastapi|flask|rails|puma|nodemon|json-server"
                     + "|http-server|express|fastify|koa|nest"),
             Rule.of("api", B + "(?:manage\\.py|django-admin)" + E + ".*" + B + "runserver" + E),
             Rule.of("api", B + "http\\.server" + E),
-            Rule.of("api", B + "php" + E + "\\s+(?:-s|artisan\\s+serve)" + E));
+            Rule.of("api", B + "php" + W + "\\s+(?:-s|artisan\\s+serve)" + E));
 
     private ServiceTypeInference() {
     }

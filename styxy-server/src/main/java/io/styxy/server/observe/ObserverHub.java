@@ -137,7 +137,7 @@ public final class ObserverHub implements ListenerView, AutoCloseable {
     private volatile Judged active;
     private volatile PortObserver observer;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
-    private volatile long lastDemandNanos = Long.MIN_VALUE;
+    private volatile long lastDemandNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
     private volatile boolean closed;
     private volatile boolean started;
     private CompletableFuture<List<Listener>> scanInFlight;

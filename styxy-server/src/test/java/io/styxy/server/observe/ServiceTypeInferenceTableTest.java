@@ -26,6 +26,7 @@ class ServiceTypeInferenceTableTest {
             yarn run serve                                                              | dev
             bun run dev                                                                 | dev
             npm run start:dev                                                           | dev
+            node /usr/lib/node_modules/npm/bin/npm-cli.js run dev                       | dev
             node /app/node_modules/.bin/next dev -p 3001                                | dev
             next-server (v14.2.3)                                                       | dev
             node /app/node_modules/react-scripts/bin/react-scripts.js start             | dev
