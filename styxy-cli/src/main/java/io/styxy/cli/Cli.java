@@ -253,7 +253,7 @@ final class Cli {
 
     static PositionalParamSpec positional(String label, Class<?> type, String arity, String description) {
         return PositionalParamSpec.builder().type(type).paramLabel(label).arity(arity).description(description)
-                .build();
+                .required(!arity.startsWith("0")).build();
     }
 
     static boolean flagSet(ParseResult pr, String name) {

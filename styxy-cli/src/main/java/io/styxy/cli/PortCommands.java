@@ -12,7 +12,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
@@ -33,8 +32,20 @@ final class PortCommands {
 
     // ------------------------------------------------------------------------------------------- helpers
 
+    /** Percent-encodes a path segment or query value (RFC 3986 unreserved characters stay as they are). */
     static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder();
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                    || c == '_' || c == '~') {
+                sb.append((char) c);
+            } else {
+                sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return sb.toString();
     }
 
     static Integer port(ParseResult pr, String option) {

@@ -76,6 +76,7 @@ final class RunCommand {
                 preload = null;
             }
         }
+        Path executable = resolveExecutable(ctx, command.getFirst());
         DaemonClient client = DaemonClient.forCtx(ctx);
         Map<String, Object> r = client.post("/v1/leases", body);
         Map<String, Object> lease = Json.obj(r.get("lease"));
@@ -83,7 +84,9 @@ final class RunCommand {
         String lockId = Json.str(lease.get("lock_id"));
         boolean ours = !Json.bool(r.get("existing"));
 
-        ProcessBuilder pb = new ProcessBuilder(command);
+        List<String> argv = new java.util.ArrayList<>(command);
+        argv.set(0, executable.toString());
+        ProcessBuilder pb = new ProcessBuilder(argv);
         pb.inheritIO();
         pb.directory(ctx.cwd.toFile());
         Map<String, String> env = pb.environment();
@@ -105,11 +108,8 @@ final class RunCommand {
             child = pb.start();
         } catch (IOException e) {
             releaseQuietly(ctx, client, lockId, ours);
-            String msg = String.valueOf(e.getMessage());
-            boolean notFound = msg.contains("error=2,");
-            throw new CliException(notFound ? ExitCodes.COMMAND_NOT_FOUND : ExitCodes.CANNOT_EXECUTE,
-                    notFound ? "COMMAND_NOT_FOUND" : "CANNOT_EXECUTE",
-                    "Cannot run " + command.getFirst() + ": " + (notFound ? "command not found" : msg) + ".", null);
+            throw new CliException(ExitCodes.CANNOT_EXECUTE, "CANNOT_EXECUTE",
+                    "Cannot run " + command.getFirst() + ": " + e.getMessage() + ".", null);
         }
         Runnable cleanup = () -> releaseQuietly(ctx, client, lockId, ours);
         Thread hook = new Thread(() -> {
@@ -134,6 +134,31 @@ final class RunCommand {
         }
         cleanup.run();
         return code;
+    }
+
+    /** The program to run, looked up in the PATH like a shell does; 127 / 126 as a shell would when it fails. */
+    static Path resolveExecutable(Ctx ctx, String name) {
+        if (name.contains("/")) {
+            Path p = ctx.cwd.resolve(name);
+            if (!java.nio.file.Files.exists(p)) {
+                throw new CliException(ExitCodes.COMMAND_NOT_FOUND, "COMMAND_NOT_FOUND", name + ": no such file.",
+                        null);
+            }
+            if (java.nio.file.Files.isDirectory(p) || !java.nio.file.Files.isExecutable(p)) {
+                throw new CliException(ExitCodes.CANNOT_EXECUTE, "CANNOT_EXECUTE", name + " is not executable.",
+                        null);
+            }
+            return p;
+        }
+        String path = ctx.env("PATH");
+        for (String dir : (path == null ? "/usr/local/bin:/usr/bin:/bin" : path).split(":")) {
+            Path p = ctx.cwd.resolve(dir.isEmpty() ? "." : dir).resolve(name);
+            if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw new CliException(ExitCodes.COMMAND_NOT_FOUND, "COMMAND_NOT_FOUND", name + ": command not found.",
+                "Check the spelling, or give its path.");
     }
 
     private static void releaseQuietly(Ctx ctx, DaemonClient client, String lockId, boolean ours) {
