@@ -29,6 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262 /* C library headers older than the kernel's */
+#endif
+
 #define EXPORT __attribute__((visibility("default")))
 /* The re-entry flags are read on the conflict path only, but initial-exec keeps every TLS
  * access a single %fs-relative instruction instead of a call to __tls_get_addr. */
@@ -64,7 +68,8 @@ static bind_fn real_bind;
 EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len);
 /* A hidden name for our own bind(): taking the address of the exported one would go
  * through the GOT and could name somebody else's definition. */
-extern __typeof(bind) styxy_self_bind __attribute__((alias("bind"), visibility("hidden")));
+extern __typeof(bind) styxy_self_bind
+    __attribute__((copy(bind), alias("bind"), visibility("hidden")));
 
 static void die(const char *msg)
 {
@@ -109,6 +114,9 @@ static TLS int tls_in_conflict;
 /* This thread holds table_lock: a fork() from a signal handler must not wait for it. */
 static TLS int tls_holds_table;
 static TLS int tls_prepare_locked;
+/* This thread's own daemon connection (fd + 1, 0 = none): should it fork() from a signal
+ * handler in the middle of an exchange, the child resumes that exchange and needs it. */
+static TLS int tls_own_connection;
 
 static void atfork_prepare(void)
 {
@@ -127,7 +135,7 @@ static void atfork_child(void)
 {
     /* The threads that were talking to the daemon do not exist here. */
     for (int i = 0; i < MAX_IN_FLIGHT; i++) {
-        if (in_flight[i] != 0) {
+        if (in_flight[i] != 0 && in_flight[i] != tls_own_connection) {
             close(in_flight[i] - 1);
             in_flight[i] = 0;
         }
@@ -150,6 +158,7 @@ static int daemon_socket_open(void)
     tls_holds_table = 1;
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s >= 0) {
+        tls_own_connection = s + 1;
         for (int i = 0; i < MAX_IN_FLIGHT; i++) {
             if (in_flight[i] == 0) {
                 in_flight[i] = s + 1;
@@ -173,6 +182,7 @@ static void daemon_socket_close(int s)
         }
     }
     close(s);
+    tls_own_connection = 0;
     tls_holds_table = 0;
     pthread_mutex_unlock(&table_lock);
 }
@@ -266,26 +276,36 @@ static int daemon_connect(int64_t deadline)
     int s = daemon_socket_open();
     if (s < 0)
         return -1;
-    if (connect(s, (struct sockaddr *)&sun, sizeof sun) != 0) {
-        /* ENOENT, ECONNREFUSED: nobody there. EAGAIN: the backlog is full, the daemon is
-         * not accepting. Only EINPROGRESS (or EINTR) leaves something to wait for. */
-        int pending = (errno == EINPROGRESS || errno == EINTR);
+    for (int pause_ms = 1; connect(s, (struct sockaddr *)&sun, sizeof sun) != 0;) {
+        /* EAGAIN: the listen backlog is full (Linux says so instead of ECONNREFUSED). The
+         * daemon is busy, e.g. a burst of conflicts from many threads, not gone: try again
+         * shortly, within the deadline. */
+        if (errno == EAGAIN) {
+            int left = ms_left(deadline);
+            if (left == 0)
+                goto fail;
+            (void)poll(NULL, 0, pause_ms < left ? pause_ms : left);
+            pause_ms = pause_ms < 8 ? pause_ms * 2 : 8;
+            continue;
+        }
+        /* EINPROGRESS (or EINTR) leaves a connection to wait for; anything else, such as
+         * ENOENT or ECONNREFUSED, means nobody is there. */
         int err = 0;
         socklen_t el = sizeof err;
-        if (!pending || wait_for(s, POLLOUT, deadline) != 0 ||
-            getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-            daemon_socket_close(s);
-            return -1;
-        }
+        if ((errno != EINPROGRESS && errno != EINTR) || wait_for(s, POLLOUT, deadline) != 0 ||
+            getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0)
+            goto fail;
+        break;
     }
     /* The daemon only serves its own user; we only believe a daemon of our own user. */
     struct ucred peer;
     socklen_t pl = sizeof peer;
-    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &pl) != 0 || peer.uid != geteuid()) {
-        daemon_socket_close(s);
-        return -1;
-    }
+    if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &peer, &pl) != 0 || peer.uid != geteuid())
+        goto fail;
     return s;
+fail:
+    daemon_socket_close(s);
+    return -1;
 }
 
 /* Send one request line, read one answer line (without its newline) into line[MAX_LINE].
@@ -491,8 +511,9 @@ static void notice(unsigned asked, unsigned given)
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 }
 
-/* Everything after a real bind() that failed with EADDRINUSE. Returns what bind() returns. */
-static int on_conflict(int fd, const struct sockaddr *addr, socklen_t len, int caller_errno)
+/* Everything after a real bind() that failed with EADDRINUSE. Returns what bind() returns.
+ * Kept out of line: inlined, its buffers and saved registers would cost every bind(). */
+__attribute__((noinline, cold)) static int on_conflict(int fd, const struct sockaddr *addr, socklen_t len, int caller_errno)
 {
     unsigned port;
     if (tls_in_conflict || addr == NULL || len < sizeof(sa_family_t))
@@ -506,14 +527,14 @@ static int on_conflict(int fd, const struct sockaddr *addr, socklen_t len, int c
     if (port < FIRST_UNPRIVILEGED_PORT)
         goto untouched;
 
-    /* SO_PROTOCOL as well as SO_TYPE: an SCTP socket can be SOCK_STREAM too. */
+    /* SO_PROTOCOL as well as SO_TYPE: an SCTP socket can be SOCK_STREAM too; MPTCP is TCP. */
     int type = 0, protocol = 0;
     socklen_t tl = sizeof type, pl = sizeof protocol;
     if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
         getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &pl) != 0)
         goto untouched;
     const char *proto;
-    if (type == SOCK_STREAM && protocol == IPPROTO_TCP)
+    if (type == SOCK_STREAM && (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP))
         proto = "tcp";
     else if (type == SOCK_DGRAM && protocol == IPPROTO_UDP && env_true("STYXY_REASSIGN_UDP"))
         proto = "udp";
@@ -529,12 +550,17 @@ static int on_conflict(int fd, const struct sockaddr *addr, socklen_t len, int c
     memset(&copy, 0, sizeof copy);
     memcpy(&copy, addr, len);
 
+    /* bind() is not a cancellation point; connect(), poll(), recv() and write() are. A
+     * thread must not be cancelled inside a bind() because of us. */
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     tls_in_conflict = 1;
     pthread_once(&atfork_once, register_atfork);
     unsigned given = reassign(fd, &copy, len, port, proto);
     if (given != 0)
         notice(port, given);
     tls_in_conflict = 0;
+    pthread_setcancelstate(cancel_state, NULL);
     if (given != 0) {
         errno = caller_errno; /* a successful bind() leaves errno as it found it */
         return 0;

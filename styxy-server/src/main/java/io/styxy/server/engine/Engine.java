@@ -257,6 +257,32 @@ public final class Engine {
     }
 
     /**
+     * Several leases for one application, all or nothing: if any request fails, the leases already granted for the
+     * group are released and the failure is reported. Singleton types answer with their holder as usual.
+     */
+    public List<Allocation> allocateGroup(List<AllocationRequest> requests) {
+        if (requests.isEmpty() || requests.size() > 32) {
+            throw new EngineException(Reason.INVALID_REQUEST, "a group holds 1 to 32 leases, got " + requests.size());
+        }
+        requests.forEach(this::validate);
+        List<Allocation> done = new ArrayList<>();
+        try {
+            for (AllocationRequest request : requests) {
+                if (request.dryRun()) {
+                    throw new EngineException(Reason.INVALID_REQUEST, "dry_run is not allowed inside a group");
+                }
+                done.add(allocate(request));
+            }
+            return done;
+        } catch (EngineException e) {
+            List<Lease> granted = done.stream().filter(a -> a instanceof Allocation.Granted)
+                    .map(a -> ((Allocation.Granted) a).lease()).toList();
+            releaseAll(granted, ReleaseReason.RELEASED, false);
+            throw e;
+        }
+    }
+
+    /**
      * The interposer's request: {@code pid} could not bind {@code askedPort}. Leases a port of the same service type
      * to that pid and records the move. {@code failedPort}, when set, is a port given earlier that the process could
      * not bind after all: its lease is dropped and the port quarantined.

@@ -20,9 +20,10 @@ public final class ServiceTypeInference {
         }
     }
 
-    // Word boundary that treats '/', '.', '-', '_' and '@' as part of a token's surroundings.
-    private static final String B = "(?:^|[\\s/=@])";
-    private static final String E = "(?:$|[\\s:@]|\\.[cm]?[jt]s\\b|\\.py\\b)";
+    // Token boundaries as lookarounds (they consume nothing, so rules can chain tokens): a token starts after the
+    // start, a space, '/', '=' or '@', and ends before the end, a space, ':', '@', '/' or a file extension.
+    private static final String B = "(?<![^\\s/=@])";
+    private static final String E = "(?![^\\s:@/.])";
 
     /** The table. Order matters: specific tools before the generic runtimes that launch them. */
     public static final List<Rule> RULES = List.of(

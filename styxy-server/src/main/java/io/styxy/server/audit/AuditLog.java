@@ -1,0 +1,86 @@
+package io.styxy.server.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code $STYXY_HOME/audit.log}: one JSON object per line, mode 0600, rotated at 10 MB with 5 old files kept.
+ * The most recent entries are also kept in memory for {@code GET /audit}.
+ */
+public final class AuditLog {
+
+    private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long ROTATE_AT = 10L * 1024 * 1024;
+    private static final int KEEP_FILES = 5;
+    private static final int RECENT = 200;
+
+    private final Path file;
+    private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
+
+    public AuditLog(Path file) {
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Appends {@code {"timestamp", "action", …fields}}. A failed write is logged, never thrown. */
+    public synchronized void record(String action, Map<String, ?> fields) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("timestamp", Instant.now().toString());
+        entry.put("action", action);
+        entry.putAll(fields);
+        recent.addLast(entry);
+        while (recent.size() > RECENT) {
+            recent.removeFirst();
+        }
+        try {
+            rotateIfNeeded();
+            if (Files.notExists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.writeString(file, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "styxy: cannot write the audit log " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** The newest entries, oldest first. */
+    public synchronized List<Map<String, Object>> recent(int limit) {
+        return recent.stream().skip(Math.max(0, recent.size() - limit)).toList();
+    }
+
+    private void rotateIfNeeded() throws IOException {
+        if (Files.notExists(file) || Files.size(file) < ROTATE_AT) {
+            return;
+        }
+        for (int i = KEEP_FILES - 1; i >= 1; i--) {
+            Path older = file.resolveSibling(file.getFileName() + "." + i);
+            if (Files.exists(older)) {
+                Files.move(older, file.resolveSibling(file.getFileName() + "." + (i + 1)),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(file.resolveSibling(file.getFileName() + "." + (KEEP_FILES + 1)));
+    }
+}

@@ -1,0 +1,195 @@
+package io.styxy.server.daemon;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.webserver.WebServer;
+import io.styxy.api.PortRange;
+import io.styxy.server.audit.AuditLog;
+import io.styxy.server.config.ConfigException;
+import io.styxy.server.config.ConfigFileTypeWriter;
+import io.styxy.server.config.StateDir;
+import io.styxy.server.config.UserConfig;
+import io.styxy.server.engine.CatalogEntry;
+import io.styxy.server.engine.Engine;
+import io.styxy.server.engine.EngineSettings;
+import io.styxy.server.engine.ServiceTypeCatalog;
+import io.styxy.server.http.ApiContext;
+import io.styxy.server.http.HttpApi;
+import io.styxy.server.os.EphemeralPorts;
+import io.styxy.server.os.ProcfsProcessTable;
+import io.styxy.server.os.SocketPortProbe;
+import io.styxy.server.plugins.ServiceTypeSources;
+import io.styxy.server.store.Durability;
+import io.styxy.server.store.SqliteLeaseStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Wires the engine to its adapters and runs them. The composition root; nothing else creates adapters. */
+public final class Daemon implements AutoCloseable {
+
+    public static final String VERSION = "0.1.0";
+    private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long SWEEP_INTERVAL_MS = 250;
+
+    private final StateDir state;
+    private final DaemonLock lock;
+    private final Engine engine;
+    private final SqliteLeaseStore store;
+    private final ObserverListenerView observers;
+    private final ScheduledExecutorService sweeper;
+    private final WebServer server;
+    private final AuditLog audit;
+    private final DaemonOptions options;
+    private boolean closed;
+
+    private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
+                   ObserverListenerView observers, ScheduledExecutorService sweeper, WebServer server,
+                   AuditLog audit) {
+        this.options = options;
+        this.state = state;
+        this.lock = lock;
+        this.engine = engine;
+        this.store = store;
+        this.observers = observers;
+        this.sweeper = sweeper;
+        this.server = server;
+        this.audit = audit;
+    }
+
+    /** Starts every part, or fails having started nothing that keeps running. */
+    public static Daemon start(DaemonOptions options) throws AlreadyRunningException, ConfigException, IOException {
+        StateDir state = StateDir.open(options.home());
+        DaemonLock lock = DaemonLock.tryAcquire(state.lockFile());
+        if (lock == null) {
+            throw new AlreadyRunningException(describeRunning(state));
+        }
+        SqliteLeaseStore store = null;
+        ObserverListenerView observers = null;
+        ScheduledExecutorService sweeper = null;
+        try {
+            Instant startedAt = Instant.now();
+            String token = state.token();
+            UserConfig config = UserConfig.load(state.configFile());
+            List<CatalogEntry> catalog = config.mergeOver(ServiceTypeSources.builtins());
+            PortRange ephemeral = EphemeralPorts.read();
+            UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
+            AuditLog audit = new AuditLog(state.auditLog());
+            store = SqliteLeaseStore.open(state.database(), Durability.fromConfig(config.durability()));
+            if (store.movedAside() != null) {
+                audit.record("DATABASE_MOVED_ASIDE", Map.of("file", store.movedAside().toString()));
+            }
+            observers = ObserverListenerView.best(options.observer() != null ? options.observer()
+                    : config.observer());
+            EngineSettings settings = EngineSettings.defaults().withAutoRanges(config.autoRanges())
+                    .withEphemeralRange(ephemeral).withHeartbeat(config.heartbeatInterval(),
+                            config.missedHeartbeats());
+            Engine engine = new Engine(new ServiceTypeCatalog(catalog), settings, InstantSource.system(),
+                    new ProcfsProcessTable(), new SocketPortProbe(), observers, store,
+                    new ConfigFileTypeWriter(state, audit));
+
+            sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                    .name("styxy-sweeper").unstarted(r));
+            sweeper.scheduleWithFixedDelay(() -> {
+                try {
+                    engine.sweep();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "styxy: sweep failed: " + e.getMessage());
+                }
+            }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+
+            WebServer[] holder = new WebServer[1];
+            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt);
+            WebServer server;
+            try {
+                server = WebServer.builder().host("127.0.0.1").port(options.port())
+                        .routing(r -> HttpApi.routing(r, ctx)).build().start();
+            } catch (RuntimeException e) {
+                throw new IOException("cannot listen on 127.0.0.1:" + options.port() + " (" + e.getMessage()
+                        + "); choose another port with --port or STYXY_DAEMON_PORT", e);
+            }
+            holder[0] = server;
+            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit);
+            daemon.writeInfo(startedAt);
+            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port()));
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " (pid "
+                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.name()
+                    + ")");
+            return daemon;
+        } catch (ConfigException | IOException | RuntimeException e) {
+            if (sweeper != null) {
+                sweeper.shutdownNow();
+            }
+            if (observers != null) {
+                observers.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static String describeRunning(StateDir state) {
+        try {
+            var info = JSON.readTree(state.daemonInfo().toFile());
+            return "already running (pid " + info.path("pid").asLong() + ", port " + info.path("http_port").asInt()
+                    + ")";
+        } catch (IOException e) {
+            return "already running (another daemon holds " + state.lockFile() + ")";
+        }
+    }
+
+    private void writeInfo(Instant startedAt) throws IOException {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("pid", ProcessHandle.current().pid());
+        info.put("http_port", server.port());
+        info.put("socket", options.socket().toString());
+        info.put("version", VERSION);
+        info.put("started_at", startedAt.toString());
+        StateDir.writeAtomically(state.daemonInfo(), JSON.writeValueAsString(info) + "\n");
+    }
+
+    public int httpPort() {
+        return server.port();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public StateDir state() {
+        return state;
+    }
+
+    /** Stops serving, commits what is queued, releases the lock. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.stop();
+        sweeper.shutdownNow();
+        observers.close();
+        store.close();
+        audit.record("DAEMON_STOPPED", Map.of("pid", ProcessHandle.current().pid()));
+        try {
+            Files.deleteIfExists(state.daemonInfo());
+            lock.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "styxy: cleanup at exit failed: " + e.getMessage());
+        }
+    }
+}

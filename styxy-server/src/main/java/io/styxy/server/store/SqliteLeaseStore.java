@@ -1,0 +1,440 @@
+package io.styxy.server.store;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.styxy.api.Protocol;
+import io.styxy.server.engine.Instance;
+import io.styxy.server.engine.Lease;
+import io.styxy.server.engine.LeaseStore;
+import io.styxy.server.engine.Owner;
+import io.styxy.server.engine.Reassignment;
+import io.styxy.server.engine.StoreChange;
+import io.styxy.server.engine.StoreUnavailableException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Leases, instances and reassignments in an embedded SQLite database (WAL).
+ *
+ * <p>One writer thread owns the connection. Callers queue batches; the writer drains whatever is queued and commits
+ * it in one transaction (group commit), then completes every batch's future. A batch is acknowledged only after its
+ * commit, so a crash at any instant loses no acknowledged change.
+ *
+ * <p>A database that cannot be opened or fails its integrity check is moved aside (never deleted) and a new one is
+ * started.
+ */
+public final class SqliteLeaseStore implements LeaseStore {
+
+    private static final Logger LOG = Logger.getLogger(SqliteLeaseStore.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SCHEMA_VERSION = 1;
+    private static final int MAX_BATCHES_PER_COMMIT = 1024;
+    private static final int KEPT_REASSIGNMENTS = 10_000;
+    // An upsert on the lock id only: a second lease on a taken port violates UNIQUE(port) and fails, where
+    // INSERT OR REPLACE would silently delete the other lease.
+    private static final String UPSERT_LEASE = "INSERT INTO leases VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            + " ON CONFLICT(lock_id) DO UPDATE SET port=excluded.port, protocol=excluded.protocol,"
+            + " service_type=excluded.service_type, service_name=excluded.service_name,"
+            + " project_path=excluded.project_path, instance_id=excluded.instance_id, owner_pid=excluded.owner_pid,"
+            + " owner_start=excluded.owner_start, origin=excluded.origin, created_at=excluded.created_at,"
+            + " renewed_at=excluded.renewed_at, user_agent=excluded.user_agent, remote_ip=excluded.remote_ip";
+
+    private record Batch(List<StoreChange> changes, CompletableFuture<Void> done) {
+    }
+
+
+    private final Batch stop = new Batch(List.of(), new CompletableFuture<>());
+    private final Path file;
+    private final Connection connection;
+    private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final Path movedAside;
+    private volatile boolean closed;
+
+    private SqliteLeaseStore(Path file, Connection connection, Path movedAside) {
+        this.file = file;
+        this.connection = connection;
+        this.movedAside = movedAside;
+        this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writeLoop);
+        this.writer.start();
+    }
+
+    /**
+     * Opens (or creates) the database at {@code file}. A corrupt or unreadable file is renamed to
+     * {@code <name>.corrupt-<timestamp>} with its WAL, and a fresh database takes its place.
+     */
+    public static SqliteLeaseStore open(Path file, Durability durability) {
+        Path aside = null;
+        try {
+            return new SqliteLeaseStore(file, connect(file, durability), null);
+        } catch (SQLException | IOException e) {
+            aside = moveAside(file);
+            LOG.log(Level.WARNING, "styxy: the database " + file + " could not be used (" + e.getMessage()
+                    + "); it was moved to " + aside + " and a new one was started");
+        }
+        try {
+            return new SqliteLeaseStore(file, connect(file, durability), aside);
+        } catch (SQLException | IOException e) {
+            throw new StoreUnavailableException("cannot create the database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where a corrupt database was moved at open, or {@code null}. */
+    public Path movedAside() {
+        return movedAside;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private static Connection connect(Path file, Durability durability) throws SQLException, IOException {
+        if (Files.notExists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+        try {
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout=5000");
+                try (ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+                    String verdict = rs.next() ? rs.getString(1) : "no answer";
+                    if (!"ok".equals(verdict)) {
+                        throw new SQLException("integrity check failed: " + verdict);
+                    }
+                }
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=" + (durability == Durability.FULL ? "FULL" : "NORMAL"));
+                migrate(s);
+            }
+            c.setAutoCommit(false);
+            return c;
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Schema migrations, keyed by {@code PRAGMA user_version}. Add a step; never edit an old one. */
+    private static void migrate(Statement s) throws SQLException {
+        int version;
+        try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+            version = rs.next() ? rs.getInt(1) : 0;
+        }
+        if (version > SCHEMA_VERSION) {
+            throw new SQLException("database schema " + version + " is newer than this daemon understands ("
+                    + SCHEMA_VERSION + ")");
+        }
+        if (version < 1) {
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS leases (
+                      lock_id TEXT PRIMARY KEY, port INTEGER NOT NULL UNIQUE, protocol TEXT NOT NULL,
+                      service_type TEXT NOT NULL, service_name TEXT NOT NULL, project_path TEXT NOT NULL,
+                      instance_id TEXT NOT NULL, owner_pid INTEGER, owner_start INTEGER, origin TEXT NOT NULL,
+                      created_at INTEGER NOT NULL, renewed_at INTEGER NOT NULL, user_agent TEXT NOT NULL,
+                      remote_ip TEXT NOT NULL)""");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS instances (
+                      instance_id TEXT PRIMARY KEY, working_directory TEXT NOT NULL, metadata TEXT NOT NULL,
+                      registered_at INTEGER NOT NULL, last_heartbeat INTEGER NOT NULL)""");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS reassignments (
+                      id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, command TEXT NOT NULL, asked_port INTEGER NOT NULL,
+                      given_port INTEGER NOT NULL, service_type TEXT NOT NULL, lock_id TEXT NOT NULL,
+                      at INTEGER NOT NULL)""");
+            s.execute("PRAGMA user_version=1");
+        }
+    }
+
+    private static Path moveAside(Path file) {
+        String stamp = DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-');
+        Path aside = file.resolveSibling(file.getFileName() + ".corrupt-" + stamp);
+        for (String suffix : new String[]{"", "-wal", "-shm"}) {
+            Path source = file.resolveSibling(file.getFileName() + suffix);
+            if (Files.exists(source)) {
+                try {
+                    Files.move(source, aside.resolveSibling(aside.getFileName() + suffix),
+                            StandardCopyOption.ATOMIC_MOVE);
+                } catch (IOException e) {
+                    throw new StoreUnavailableException("cannot move the unusable database " + source + " aside: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        return aside;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    @Override
+    public Snapshot load() {
+        synchronized (connection) {
+            try {
+                return new Snapshot(loadLeases(), loadInstances(), loadReassignments());
+            } catch (SQLException e) {
+                throw new StoreUnavailableException("cannot read " + file + ": " + e.getMessage(), e);
+            } finally {
+                try {
+                    connection.commit();
+                } catch (SQLException ignored) {
+                    // a read-only transaction; nothing to keep
+                }
+            }
+        }
+    }
+
+    private List<Lease> loadLeases() throws SQLException {
+        List<Lease> leases = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT lock_id, port, protocol, service_type, service_name, project_path,"
+                     + " instance_id, owner_pid, owner_start, origin, created_at, renewed_at, user_agent, remote_ip"
+                     + " FROM leases ORDER BY port")) {
+            while (rs.next()) {
+                long pid = rs.getLong(8);
+                Owner owner = rs.wasNull() ? null : new Owner(pid, rs.getLong(9));
+                leases.add(new Lease(rs.getString(1), rs.getInt(2), Protocol.fromWireName(rs.getString(3)),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), owner,
+                        Lease.Origin.valueOf(rs.getString(10)), Instant.ofEpochMilli(rs.getLong(11)),
+                        Instant.ofEpochMilli(rs.getLong(12)), rs.getString(13), rs.getString(14)));
+            }
+        }
+        return leases;
+    }
+
+    private List<Instance> loadInstances() throws SQLException {
+        List<Instance> instances = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT instance_id, working_directory, metadata, registered_at,"
+                     + " last_heartbeat FROM instances")) {
+            while (rs.next()) {
+                instances.add(new Instance(rs.getString(1), rs.getString(2), metadataOf(rs.getString(3)),
+                        Instant.ofEpochMilli(rs.getLong(4)), Instant.ofEpochMilli(rs.getLong(5))));
+            }
+        }
+        return instances;
+    }
+
+    private List<Reassignment> loadReassignments() throws SQLException {
+        List<Reassignment> list = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, pid, command, asked_port, given_port, service_type, lock_id,"
+                     + " at FROM reassignments ORDER BY id DESC LIMIT " + KEPT_REASSIGNMENTS)) {
+            while (rs.next()) {
+                list.add(new Reassignment(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
+                        rs.getString(6), rs.getString(7), Instant.ofEpochMilli(rs.getLong(8))));
+            }
+        }
+        return list.reversed();
+    }
+
+    private static Map<String, Object> metadataOf(String json) {
+        try {
+            return JSON.readValue(json, new TypeReference<Map<String, Object>>() {
+            });
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    @Override
+    public CompletableFuture<Void> submit(List<StoreChange> changes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.completeExceptionally(new StoreUnavailableException("the store is closed", null));
+            return done;
+        }
+        queue.add(new Batch(List.copyOf(changes), done));
+        return done;
+    }
+
+    private void writeLoop() {
+        List<Batch> batches = new ArrayList<>();
+        while (true) {
+            batches.clear();
+            try {
+                batches.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(batches, MAX_BATCHES_PER_COMMIT - 1);
+            boolean stopping = batches.remove(stop);
+            if (!batches.isEmpty()) {
+                commit(batches);
+            }
+            if (stopping) {
+                stop.done().complete(null);
+                return;
+            }
+        }
+    }
+
+    /** One transaction for all; if it fails, each batch alone, so one bad batch cannot sink the others. */
+    private void commit(List<Batch> batches) {
+        synchronized (connection) {
+            try {
+                for (Batch batch : batches) {
+                    apply(batch.changes());
+                }
+                connection.commit();
+                batches.forEach(b -> b.done().complete(null));
+                return;
+            } catch (SQLException e) {
+                rollbackQuietly();
+                if (batches.size() == 1) {
+                    batches.getFirst().done().completeExceptionally(unavailable(e));
+                    return;
+                }
+            }
+            for (Batch batch : batches) {
+                try {
+                    apply(batch.changes());
+                    connection.commit();
+                    batch.done().complete(null);
+                } catch (SQLException e) {
+                    rollbackQuietly();
+                    batch.done().completeExceptionally(unavailable(e));
+                }
+            }
+        }
+    }
+
+    private StoreUnavailableException unavailable(SQLException e) {
+        return new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+
+    private void rollbackQuietly() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is unusable; the next commit reports it
+        }
+    }
+
+    private void apply(List<StoreChange> changes) throws SQLException {
+        for (StoreChange change : changes) {
+            switch (change) {
+                case StoreChange.LeaseSaved(Lease l) -> {
+                    try (PreparedStatement p = connection.prepareStatement(UPSERT_LEASE)) {
+                        p.setString(1, l.lockId());
+                        p.setInt(2, l.port());
+                        p.setString(3, l.protocol().wireName());
+                        p.setString(4, l.serviceType());
+                        p.setString(5, l.serviceName());
+                        p.setString(6, l.projectPath());
+                        p.setString(7, l.instanceId());
+                        if (l.owner() == null) {
+                            p.setNull(8, java.sql.Types.INTEGER);
+                            p.setNull(9, java.sql.Types.INTEGER);
+                        } else {
+                            p.setLong(8, l.owner().pid());
+                            p.setLong(9, l.owner().startTime());
+                        }
+                        p.setString(10, l.origin().name());
+                        p.setLong(11, l.createdAt().toEpochMilli());
+                        p.setLong(12, l.renewedAt().toEpochMilli());
+                        p.setString(13, l.userAgent());
+                        p.setString(14, l.remoteIp());
+                        p.executeUpdate();
+                    }
+                }
+                case StoreChange.LeaseDeleted(String lockId) -> {
+                    try (PreparedStatement p = connection.prepareStatement("DELETE FROM leases WHERE lock_id = ?")) {
+                        p.setString(1, lockId);
+                        p.executeUpdate();
+                    }
+                }
+                case StoreChange.InstanceSaved(Instance i) -> {
+                    try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO instances VALUES"
+                            + " (?,?,?,?,?)")) {
+                        p.setString(1, i.instanceId());
+                        p.setString(2, i.workingDirectory());
+                        p.setString(3, metadataJson(i.metadata()));
+                        p.setLong(4, i.registeredAt().toEpochMilli());
+                        p.setLong(5, i.lastHeartbeat().toEpochMilli());
+                        p.executeUpdate();
+                    }
+                }
+                case StoreChange.InstanceDeleted(String id) -> {
+                    try (PreparedStatement p = connection.prepareStatement(
+                            "DELETE FROM instances WHERE instance_id = ?")) {
+                        p.setString(1, id);
+                        p.executeUpdate();
+                    }
+                }
+                case StoreChange.ReassignmentSaved(Reassignment r) -> {
+                    try (PreparedStatement p = connection.prepareStatement("INSERT OR REPLACE INTO reassignments"
+                            + " VALUES (?,?,?,?,?,?,?,?)")) {
+                        p.setLong(1, r.id());
+                        p.setLong(2, r.pid());
+                        p.setString(3, r.command());
+                        p.setInt(4, r.askedPort());
+                        p.setInt(5, r.givenPort());
+                        p.setString(6, r.serviceType());
+                        p.setString(7, r.lockId());
+                        p.setLong(8, r.at().toEpochMilli());
+                        p.executeUpdate();
+                    }
+                    if (r.id() % 1000 == 0) {
+                        try (PreparedStatement p = connection.prepareStatement(
+                                "DELETE FROM reassignments WHERE id <= ?")) {
+                            p.setLong(1, r.id() - KEPT_REASSIGNMENTS);
+                            p.executeUpdate();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static String metadataJson(Map<String, Object> metadata) throws SQLException {
+        try {
+            return JSON.writeValueAsString(metadata);
+        } catch (IOException e) {
+            throw new SQLException("metadata cannot be stored as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** Commits what is queued, then closes the database. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.add(stop);
+        try {
+            stop.done().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            writer.interrupt();
+        }
+        synchronized (connection) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                LOG.log(Level.WARNING, "styxy: closing the database failed: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.styxy.server.os;
+
+import io.styxy.api.Protocol;
+import io.styxy.server.engine.Owner;
+import io.styxy.server.engine.ProcessInfo;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The real process table and the real four-address probe, against real processes and sockets. */
+class OsAdaptersTest {
+
+    private final ProcfsProcessTable processes = new ProcfsProcessTable();
+    private final SocketPortProbe probe = new SocketPortProbe();
+
+    @Test
+    void findsARunningProcessWithItsStartTimeAndForgetsItWhenItExits() throws Exception {
+        Process child = new ProcessBuilder("sleep", "30").start();
+        try {
+            ProcessInfo info = processes.find(child.pid()).orElseThrow();
+            assertThat(info.name()).isEqualTo("sleep");
+            assertThat(info.commandLine()).isEqualTo("sleep 30");
+            assertThat(info.startTime()).isPositive();
+            assertThat(processes.isAlive(info.owner())).isTrue();
+            assertThat(processes.isAlive(new Owner(child.pid(), info.startTime() + 1))).as("recycled pid").isFalse();
+        } finally {
+            child.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+        assertThat(processes.find(child.pid())).isEmpty();
+    }
+
+    @Test
+    void theProbeSeesAListenerOnEachOfTheFourAddresses() throws IOException {
+        for (String address : List.of("127.0.0.1", "::1", "0.0.0.0", "::")) {
+            try (ServerSocket server = new ServerSocket()) {
+                server.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
+                int port = server.getLocalPort();
+                assertThat(probe.canBind(port, Protocol.TCP)).as("TCP listener on %s", address).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void theProbeSeesUdpSocketsForUdp() throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
+            assertThat(probe.canBind(socket.getLocalPort(), Protocol.UDP)).isFalse();
+        }
+    }
+
+    @Test
+    void aFreePortIsBindable() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThat(probe.canBind(port, Protocol.TCP)).isTrue();
+    }
+
+    @Test
+    void readsTheKernelsEphemeralRange() {
+        assertThat(EphemeralPorts.read()).isNotNull();
+        assertThat(EphemeralPorts.read().start()).isGreaterThan(1023);
+    }
+}

@@ -1,0 +1,135 @@
+package io.styxy.server.store;
+
+import io.styxy.api.Protocol;
+import io.styxy.server.engine.Instance;
+import io.styxy.server.engine.Lease;
+import io.styxy.server.engine.LeaseStore;
+import io.styxy.server.engine.Owner;
+import io.styxy.server.engine.Reassignment;
+import io.styxy.server.engine.StoreChange;
+import io.styxy.server.engine.StoreUnavailableException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SqliteLeaseStoreTest {
+
+    @TempDir
+    Path dir;
+
+    private static Lease lease(int port) {
+        Instant at = Instant.ofEpochMilli(1_764_000_000_000L + port);
+        return new Lease(UUID.randomUUID().toString(), port, Protocol.TCP, "dev", "web", "/p", "default",
+                port % 2 == 0 ? new Owner(port, 99) : null, Lease.Origin.API, at, at, "curl", "127.0.0.1");
+    }
+
+    @Test
+    void whatWasAcknowledgedIsThereAfterReopening() {
+        Path file = dir.resolve("styxy.db");
+        Lease a = lease(3000);
+        Lease b = lease(3001);
+        Instance i = new Instance("agent-1", "/w", Map.of("agent", "claude", "n", 3), Instant.ofEpochMilli(5),
+                Instant.ofEpochMilli(9));
+        Reassignment r = new Reassignment(1, 42, "python3 -m http.server 8000", 8000, 8001, "api", b.lockId(),
+                Instant.ofEpochMilli(7));
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            store.submit(List.of(new StoreChange.LeaseSaved(a), new StoreChange.LeaseSaved(b))).join();
+            store.submit(new StoreChange.InstanceSaved(i)).join();
+            store.submit(new StoreChange.ReassignmentSaved(r)).join();
+            store.submit(new StoreChange.LeaseDeleted(a.lockId())).join();
+        }
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.FULL)) {
+            LeaseStore.Snapshot s = store.load();
+            assertThat(s.leases()).containsExactly(b);
+            assertThat(s.instances()).containsExactly(i);
+            assertThat(s.reassignments()).containsExactly(r);
+            assertThat(store.movedAside()).isNull();
+        }
+    }
+
+    @Test
+    void manyConcurrentBatchesAreCommittedTogetherAndAllAcknowledged() {
+        Path file = dir.resolve("styxy.db");
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (int port = 10_000; port < 12_000; port++) {
+                acks.add(store.submit(new StoreChange.LeaseSaved(lease(port))));
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
+            assertThat(store.load().leases()).hasSize(2000);
+        }
+    }
+
+    @Test
+    void aBadBatchFailsAloneAndChangesNothing() {
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(dir.resolve("styxy.db"), Durability.NORMAL)) {
+            Lease a = lease(3000);
+            store.submit(new StoreChange.LeaseSaved(a)).join();
+            Lease clash = lease(3000); // another lease on the same port: the UNIQUE constraint refuses it
+            CompletableFuture<Void> bad = store.submit(List.of(new StoreChange.LeaseSaved(lease(3001)),
+                    new StoreChange.LeaseSaved(clash)));
+            CompletableFuture<Void> good = store.submit(new StoreChange.LeaseSaved(lease(3002)));
+            assertThatThrownBy(bad::join).hasCauseInstanceOf(StoreUnavailableException.class);
+            good.join();
+            assertThat(store.load().leases()).extracting(Lease::port).containsExactly(3000, 3002);
+        }
+    }
+
+    @Test
+    void aCorruptDatabaseIsMovedAsideNeverDeletedAndANewOneStarts() throws Exception {
+        Path file = dir.resolve("styxy.db");
+        byte[] garbage = "this is not a database, just garbage bytes that SQLite must refuse".repeat(100).getBytes();
+        Files.write(file, garbage);
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            assertThat(store.movedAside()).isNotNull();
+            assertThat(Files.readAllBytes(store.movedAside())).isEqualTo(garbage);
+            assertThat(store.load().leases()).isEmpty();
+            store.submit(new StoreChange.LeaseSaved(lease(3000))).join();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("styxy.db.corrupt-"));
+        }
+    }
+
+    @Test
+    void theDatabaseIsPrivateToItsUser() throws Exception {
+        Path file = dir.resolve("styxy.db");
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            store.submit(new StoreChange.LeaseSaved(lease(3000))).join();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void aReadOnlyDirectoryRefusesWritesWithAClearError() throws Exception {
+        Path file = dir.resolve("styxy.db");
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            store.submit(new StoreChange.LeaseSaved(lease(3000))).join();
+        }
+        // Simulate a file system that turned read-only: the database file itself refuses writes.
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            if (Files.isWritable(file)) {
+                return; // root ignores file modes; the disk-full path is covered end to end
+            }
+            assertThatThrownBy(() -> store.submit(new StoreChange.LeaseSaved(lease(3001))).join())
+                    .hasCauseInstanceOf(StoreUnavailableException.class);
+            assertThat(store.load().leases()).extracting(Lease::port).containsExactly(3000);
+        } finally {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+}
