@@ -84,7 +84,7 @@ final class ConfigCommands {
     // ------------------------------------------------------------------------------------------- show
 
     static int show(Ctx ctx, ParseResult pr) {
-        Map<String, Object> config = DaemonClient.forCtx(ctx).get("/v1/config");
+        Map<String, Object> config = Legacy.config(DaemonClient.forCtx(ctx));
         ctx.out.println(Json.pretty(config));
         return ExitCodes.OK;
     }

@@ -133,6 +133,9 @@ final class DoctorCommand {
         Map<String, Object> status;
         try {
             DaemonClient.Response r = client.send("GET", "/v1/status", null);
+            if (r.status() == 404) {
+                r = client.send("GET", "/status", null);
+            }
             status = client.json(r);
         } catch (CliException e) {
             checks.add(new Check("daemon", "fail", e.getMessage() + (e.hint() == null ? "" : " " + e.hint())));
@@ -140,11 +143,16 @@ final class DoctorCommand {
         }
         checks.add(new Check("daemon", "ok", "running, pid " + Json.str(status.get("pid")) + ", 127.0.0.1:"
                 + client.port() + ", version " + Json.str(status.get("version")) + ", "
-                + Json.str(status.get("leases")) + " leases"));
+                + Json.str(status.get("leases") != null ? status.get("leases") : status.get("allocations"))
+                + " leases"));
         Map<String, Object> doctor;
         try {
             doctor = client.get("/v1/doctor");
         } catch (CliException e) {
+            if (Legacy.noRoute(e)) {
+                checkTokenOnLegacyRoute(ctx, client, checks);
+                return;
+            }
             checks.add(new Check(e.exitCode() == ExitCodes.AUTH ? "token accepted" : "daemon checks", "fail",
                     e.getMessage() + (e.hint() == null ? "" : " " + e.hint())));
             return;
@@ -164,6 +172,17 @@ final class DoctorCommand {
                     .toList())
                     : new Check("observers", "fail", "no usable port observer: foreign listeners are invisible"));
         }
+    }
+
+    private static void checkTokenOnLegacyRoute(Ctx ctx, DaemonClient client, List<Check> checks) {
+        try {
+            client.get("/allocations");
+            checks.add(new Check("token accepted", "ok", "the daemon accepts " + DaemonFiles.tokenFile(ctx)));
+        } catch (CliException e) {
+            checks.add(new Check("token accepted", "fail", e.getMessage() + (e.hint() == null ? "" : " " + e.hint())));
+        }
+        checks.add(new Check("daemon checks", "warn", "this daemon has no /v1/doctor: its own checks and observers "
+                + "are not shown"));
     }
 
     private static void checkConfig(Ctx ctx, List<Check> checks) {

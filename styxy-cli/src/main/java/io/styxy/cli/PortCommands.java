@@ -169,7 +169,7 @@ final class PortCommands {
                 "stable", flagSet(pr, "--stable") ? Boolean.TRUE : null,
                 "dry_run", flagSet(pr, "--dry-run") ? Boolean.TRUE : null,
                 "protocol", protocol);
-        Map<String, Object> r = DaemonClient.forCtx(ctx).post("/v1/leases", body);
+        Map<String, Object> r = Legacy.allocate(DaemonClient.forCtx(ctx), body);
         if (flagSet(pr, "--json")) {
             printJson(ctx, r);
             return ExitCodes.OK;
@@ -250,11 +250,12 @@ final class PortCommands {
             throw CliException.usage(given == 0 ? "Say what to release: LOCK_ID, --port, --pid or --instance."
                     : "Give only one of LOCK_ID, --port, --pid and --instance.", "Try 'styxy release --help'.");
         }
-        String path = lock != null ? "/v1/leases/" + enc(lock)
+        String path = lock != null ? null
                 : port != null ? "/v1/leases?port=" + port
                 : pid != null ? "/v1/leases?pid=" + pid
                 : "/v1/leases?instance_id=" + enc(instance);
-        Map<String, Object> r = DaemonClient.forCtx(ctx).delete(path);
+        DaemonClient client = DaemonClient.forCtx(ctx);
+        Map<String, Object> r = path == null ? Legacy.releaseLock(client, lock) : client.delete(path);
         if (flagSet(pr, "--json")) {
             printJson(ctx, r);
             return ExitCodes.OK;
@@ -283,7 +284,7 @@ final class PortCommands {
 
     static int check(Ctx ctx, ParseResult pr) {
         Integer port = checkPort(pr.matchedPositionalValue(0, null), "PORT");
-        Map<String, Object> r = DaemonClient.forCtx(ctx).get("/v1/ports/" + port);
+        Map<String, Object> r = Legacy.check(DaemonClient.forCtx(ctx), port);
         if (flagSet(pr, "--json")) {
             printJson(ctx, r);
             return ExitCodes.OK;
@@ -385,7 +386,7 @@ final class PortCommands {
         if (pid != null) {
             q.append(sep).append("pid=").append(pid);
         }
-        Map<String, Object> r = DaemonClient.forCtx(ctx).get(q.toString());
+        Map<String, Object> r = Legacy.list(DaemonClient.forCtx(ctx), q.toString(), type, instance, pid);
         if (flagSet(pr, "--json")) {
             printJson(ctx, r);
             return ExitCodes.OK;
@@ -474,7 +475,7 @@ final class PortCommands {
                     "Try 'styxy observe --help'.");
         }
         DaemonClient client = DaemonClient.forCtx(ctx);
-        Map<String, Object> r = all ? client.get("/v1/listeners") : client.get("/v1/ports/" + port);
+        Map<String, Object> r = all ? client.get("/v1/listeners") : Legacy.check(client, port);
         if (flagSet(pr, "--json")) {
             printJson(ctx, r);
             return ExitCodes.OK;

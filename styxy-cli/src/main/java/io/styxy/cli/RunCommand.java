@@ -44,7 +44,8 @@ final class RunCommand {
         spec.addOption(option("DIR", String.class, "Project directory (default: the current directory).",
                 "--project"));
         spec.addOption(flag("Do not set LD_PRELOAD.", "--no-preload"));
-        spec.addPositional(positional("COMMAND", String[].class, "1..*", "The command and its arguments (after --)."));
+        spec.addPositional(positional("COMMAND", String[].class, "1..*",
+                "The command and its arguments (after --); a quoted '$PORT' in an argument becomes the port."));
         spec.parser().unmatchedOptionsArePositionalParams(false);
         spec.parser().stopAtPositional(true);
         return examples(spec, "styxy run -- npm run dev", "styxy run -s api -n backend -- python -m http.server "
@@ -78,7 +79,7 @@ final class RunCommand {
         }
         Path executable = resolveExecutable(ctx, command.getFirst());
         DaemonClient client = DaemonClient.forCtx(ctx);
-        Map<String, Object> r = client.post("/v1/leases", body);
+        Map<String, Object> r = Legacy.allocate(client, body);
         Map<String, Object> lease = Json.obj(r.get("lease"));
         String port = Json.str(lease.get("port"));
         String lockId = Json.str(lease.get("lock_id"));
@@ -86,6 +87,9 @@ final class RunCommand {
 
         List<String> argv = new java.util.ArrayList<>(command);
         argv.set(0, executable.toString());
+        for (int i = 1; i < argv.size(); i++) { // '$PORT' given quoted, so that the shell left it alone
+            argv.set(i, argv.get(i).replace("${PORT}", port).replace("$PORT", port));
+        }
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.inheritIO();
         pb.directory(ctx.cwd.toFile());
@@ -166,7 +170,7 @@ final class RunCommand {
             return; // a reused singleton is not ours to release
         }
         try {
-            client.delete("/v1/leases/" + PortCommands.enc(lockId));
+            Legacy.releaseLock(client, lockId);
         } catch (CliException e) {
             if (e.exitCode() != ExitCodes.NOT_FOUND) {
                 ctx.err.println("styxy: could not release lease " + lockId + ": " + e.getMessage()
