@@ -122,8 +122,9 @@ final class DaemonClient {
             if (err instanceof Map<?, ?> m) {
                 message = Json.str(Json.obj(m).get("message"));
                 code = Json.str(Json.obj(m).get("code"));
-            } else if (err != null) {
+            } else if (err != null) { // the original's shape: {"success": false, "error": "…", "code": "…"}
                 message = Json.str(err);
+                code = Json.str(doc.get("code"));
             }
             if (message == null) {
                 message = Json.str(doc.get("message"));
@@ -134,16 +135,25 @@ final class DaemonClient {
         if (message == null) {
             message = "HTTP " + r.status + (r.body.isBlank() ? "" : ": " + firstLine(r.body));
         }
+        if (r.status == 404 && (message.startsWith("no route") || code == null)) {
+            return new CliException(ExitCodes.FAILED, "NO_ROUTE", "This daemon does not serve " + requestLine(r)
+                    + " (" + message + "): it is older than this client.",
+                    "Update and restart it: styxy daemon restart (bin/styxy rebuilds it when the sources changed).");
+        }
         return switch (r.status) {
             case 401, 403 -> new CliException(ExitCodes.AUTH, code == null ? "UNAUTHORIZED" : code,
                     "The daemon refused the request: " + message, authHint());
-            case 404 -> new CliException(ExitCodes.NOT_FOUND, code == null ? "NOT_FOUND" : code, message,
-                    code == null ? "If the daemon is older than this client, restart it: styxy daemon restart" : null);
+            case 404 -> new CliException(ExitCodes.NOT_FOUND, code, message, null);
             case 409 -> new CliException(ExitCodes.NO_PORT, code == null ? "CONFLICT" : code, message,
                     "See who holds ports with: styxy list (or styxy scan).");
             default -> new CliException(ExitCodes.FAILED, code == null ? "HTTP_" + r.status : code, message,
                     r.status >= 500 ? "See the daemon's log in " + ctx.home().resolve("logs") : null);
         };
+    }
+
+    private static String requestLine(Response r) {
+        String line = r.headers().get(":request");
+        return line == null ? "this request" : line;
     }
 
     private String authHint() {
@@ -169,7 +179,10 @@ final class DaemonClient {
     Response send(String method, String path, Object jsonBody) {
         try (Socket socket = connect()) {
             writeRequest(socket.getOutputStream(), method, path, jsonBody, "application/json");
-            return readResponse(new BufferedInputStream(socket.getInputStream(), 8192));
+            Response r = readResponse(new BufferedInputStream(socket.getInputStream(), 8192));
+            r.headers().put(":request", method + " " + (path.indexOf('?') < 0 ? path : path.substring(0,
+                    path.indexOf('?'))));
+            return r;
         } catch (SocketTimeoutException e) {
             throw new CliException(ExitCodes.UNREACHABLE, "DAEMON_TIMEOUT",
                     "The Styxy daemon on 127.0.0.1:" + port + " did not answer within "

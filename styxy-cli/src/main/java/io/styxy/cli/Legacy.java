@@ -16,8 +16,7 @@ final class Legacy {
 
     /** A 404 that says the route does not exist (rather than that the lease or port does not). */
     static boolean noRoute(CliException e) {
-        return e.exitCode() == ExitCodes.NOT_FOUND && e.getMessage() != null
-                && (e.getMessage().startsWith("no route") || e.getMessage().startsWith("HTTP 404"));
+        return "NO_ROUTE".equals(e.code());
     }
 
     /** POST /v1/leases, or POST /allocate. */

@@ -294,6 +294,32 @@ class CommandsTest {
     }
 
     @Test
+    void anOlderDaemonIsServedThroughTheOriginalRoutes() {
+        String noRoute = "{\"error\":{\"code\":\"NOT_FOUND\",\"message\":\"no route X\",\"status\":404}}";
+        daemon.on("POST", "/v1/leases", 404, noRoute).on("DELETE", "/v1/leases/L9", 404, noRoute)
+                .on("GET", "/v1/ports/3005", 404, noRoute).on("GET", "/v1/leases", 404, noRoute)
+                .on("GET", "/v1/suggestions/dev", 404, noRoute);
+        daemon.on("POST", "/allocate", 200, "{\"success\":true,\"port\":3005,\"lock_id\":\"L9\",\"message\":\"ok\"}");
+        daemon.on("DELETE", "/allocate/L9", 200, "{\"success\":true,\"port\":3005}");
+        daemon.on("GET", "/check/3005", 200, "{\"port\":3005,\"available\":false,\"allocated_to\":{\"port\":3005,"
+                + "\"lockId\":\"L9\",\"serviceType\":\"dev\",\"process_id\":5},\"system_usage\":{\"listeners\":["
+                + "{\"protocol\":\"tcp\",\"local_address\":\"127.0.0.1:3005\",\"pid\":5,\"process\":\"node\"}]}}");
+        daemon.on("GET", "/allocations", 200, "{\"allocations\":[{\"port\":3005,\"lock_id\":\"L9\","
+                + "\"service_type\":\"dev\"},{\"port\":8000,\"lock_id\":\"L8\",\"service_type\":\"api\"}]}");
+        var a = cli.run("allocate", "-s", "dev", "--json");
+        assertThat(a.code()).isZero();
+        assertThat(Json.obj(a.json().get("lease"))).containsEntry("port", 3005L).containsEntry("lock_id", "L9");
+        assertThat(cli.run("check", "3005").out()).contains("lock L9").contains("tcp 127.0.0.1:3005 pid 5 node");
+        var l = cli.run("list", "--service", "dev");
+        assertThat(l.out()).contains("L9").doesNotContain("L8");
+        assertThat(cli.run("release", "L9").out()).contains("Released port 3005");
+        var s = cli.run("suggest", "dev", "--json");
+        assertThat(s.code()).isEqualTo(1);
+        assertThat(Json.obj(s.json().get("error"))).containsEntry("code", "NO_ROUTE");
+        assertThat(s.err()).contains("does not serve GET /v1/suggestions/dev").contains("styxy daemon restart");
+    }
+
+    @Test
     void unknownCommandSuggestsTheRightOne() {
         var r = cli.run("chekc", "3000");
         assertThat(r.code()).isEqualTo(2);
