@@ -17,7 +17,8 @@ public final class Main {
             AotTraining.run();
             System.exit(0); // a normal exit writes the AOT cache
         }
-        boolean terminal = System.console() != null;
+        java.io.Console console = System.console();
+        boolean terminal = console != null && console.isTerminal();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out),
                 StandardCharsets.UTF_8), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err),
