@@ -31,6 +31,10 @@ final class AotTraining {
     }
 
     static void run() throws IOException {
+        java.io.Console console = System.console(); // what Main asks first on every run
+        if (console != null) {
+            console.isTerminal();
+        }
         Path home = Files.createTempDirectory("styxy-aot");
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread t = new Thread(() -> serve(server), "aot-training-daemon");
