@@ -13,6 +13,8 @@ import io.styxy.server.engine.Engine;
 import io.styxy.server.engine.EngineSettings;
 import io.styxy.server.engine.ServiceTypeCatalog;
 import io.styxy.server.http.ApiContext;
+import io.styxy.server.http.CachedObservation;
+import io.styxy.server.http.ConfigFacts;
 import io.styxy.server.http.HttpApi;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
@@ -20,9 +22,12 @@ import io.styxy.server.os.SocketPortProbe;
 import io.styxy.server.plugins.ServiceTypeSources;
 import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
+import io.styxy.server.unix.LineProtocol;
+import io.styxy.server.unix.UnixSocketServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -41,6 +46,17 @@ public final class Daemon implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SWEEP_INTERVAL_MS = 250;
+    private static final Duration UNIX_IDLE = Duration.ofSeconds(30);
+    /** Helidon's metrics observer (Micrometer) at /v1/observe/metrics; see docs/api.md for the measurements. */
+    private static final boolean HELIDON_METRICS = Boolean.getBoolean("styxy.helidonMetrics");
+
+    /** Counts Unix-socket requests in the HTTP adapter's metrics. */
+    private record ApiMetricsHook(HttpApi api) implements java.util.function.BiConsumer<String, String> {
+        @Override
+        public void accept(String verb, String result) {
+            api.metrics().increment("styxy_unix_requests_total", "verb", verb, "result", result);
+        }
+    }
 
     private final StateDir state;
     private final DaemonLock lock;
@@ -51,11 +67,13 @@ public final class Daemon implements AutoCloseable {
     private final WebServer server;
     private final AuditLog audit;
     private final DaemonOptions options;
+    private final HttpApi api;
+    private final UnixSocketServer unix;
     private boolean closed;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
                    ObserverListenerView observers, ScheduledExecutorService sweeper, WebServer server,
-                   AuditLog audit) {
+                   AuditLog audit, HttpApi api, UnixSocketServer unix) {
         this.options = options;
         this.state = state;
         this.lock = lock;
@@ -65,6 +83,8 @@ public final class Daemon implements AutoCloseable {
         this.sweeper = sweeper;
         this.server = server;
         this.audit = audit;
+        this.api = api;
+        this.unix = unix;
     }
 
     /** Starts every part, or fails having started nothing that keeps running. */
@@ -77,6 +97,8 @@ public final class Daemon implements AutoCloseable {
         SqliteLeaseStore store = null;
         ObserverListenerView observers = null;
         ScheduledExecutorService sweeper = null;
+        HttpApi api = null;
+        UnixSocketServer unix = null;
         try {
             Instant startedAt = Instant.now();
             String token = state.token();
@@ -109,24 +131,43 @@ public final class Daemon implements AutoCloseable {
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
             WebServer[] holder = new WebServer[1];
-            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt);
+            ObserverListenerView view = observers;
+            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
+                    options.socket(), state.root(), new CachedObservation(view.name(), view::snapshot,
+                    view::providers, engine::catalog, Duration.ofMillis(500)),
+                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
+                            config.durability()));
+            api = HttpApi.create(ctx);
+            HttpApi http = api;
+            ApiMetricsHook metricsHook = new ApiMetricsHook(http);
+            unix = UnixSocketServer.start(options.socket(), new LineProtocol(engine, metricsHook), UNIX_IDLE);
             WebServer server;
             try {
-                server = WebServer.builder().host("127.0.0.1").port(options.port())
-                        .routing(r -> HttpApi.routing(r, ctx)).build().start();
+                var builder = WebServer.builder().port(options.port());
+                http.configure(builder, HELIDON_METRICS);
+                server = builder.build().start();
             } catch (RuntimeException e) {
                 throw new IOException("cannot listen on 127.0.0.1:" + options.port() + " (" + e.getMessage()
                         + "); choose another port with --port or STYXY_DAEMON_PORT", e);
             }
             holder[0] = server;
-            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit);
+            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit, api,
+                    unix);
             daemon.writeInfo(startedAt);
-            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port()));
-            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " (pid "
+            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port(),
+                    "socket", unix.path().toString()));
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " and "
+                    + unix.path() + " (pid "
                     + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.name()
                     + ")");
             return daemon;
         } catch (ConfigException | IOException | RuntimeException e) {
+            if (unix != null) {
+                unix.close();
+            }
+            if (api != null) {
+                api.close();
+            }
             if (sweeper != null) {
                 sweeper.shutdownNow();
             }
@@ -180,6 +221,8 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
+        unix.close();
+        api.close();
         server.stop();
         sweeper.shutdownNow();
         observers.close();
