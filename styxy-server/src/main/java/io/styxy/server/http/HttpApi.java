@@ -32,6 +32,7 @@ public final class HttpApi implements AutoCloseable {
     private final AuditTrail auditTrail;
     private final Reports reports;
     private final List<Consumer<EngineEvent>> listeners;
+    private volatile boolean helidonMetrics;
 
     private HttpApi(ApiContext ctx, Duration heartbeat) {
         this.ctx = ctx;
@@ -73,14 +74,25 @@ public final class HttpApi implements AutoCloseable {
         routing.addFilter(new Security(ctx, metrics));
         new LegacyRoutes(ctx, metrics, reports).register(routes);
         new V1Routes(ctx, metrics, reports, events).register(routes);
+        if (!helidonMetrics) {
+            // The daemon's own metrics in Prometheus text where Helidon's metrics observer would be.
+            routes.get(OBSERVE_ENDPOINT + "/metrics", (req, res) -> {
+                res.header(io.helidon.http.HeaderValues.create("Content-Type",
+                        "text/plain; version=0.0.4; charset=utf-8"));
+                res.send(metrics.prometheus().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            });
+        }
         routing.error(Throwable.class, Errors.handler(table, metrics));
     }
 
     /**
      * Applies everything to a server builder: loopback only, JSON for the server's own errors, the body limit, the
-     * routes, and the observe feature (health; metrics only when asked, see docs/api.md for why).
+     * routes, and the observe feature. Health is Helidon's; metrics are the daemon's own registry in Prometheus text
+     * at {@code /v1/observe/metrics}, unless {@code helidonMetrics} mounts Helidon's Micrometer observer there
+     * instead (about 700 more classes, a few MB and up to a second of start-up: see docs/api.md).
      */
     public void configure(WebServerConfig.Builder server, boolean helidonMetrics) {
+        this.helidonMetrics = helidonMetrics;
         server.host("127.0.0.1")
                 .featuresDiscoverServices(false)
                 .maxPayloadSize(Requests.MAX_CONFIG_BODY)

@@ -217,6 +217,17 @@ class EventStreamTest {
     }
 
     @Test
+    void metricsUnderV1ObserveAreTheDaemonsOwnInPrometheusText() throws Exception {
+        RawClient.post(port, "/v1/leases", "{\"service_type\":\"dev\"}");
+        RawHttp.Answer m = RawHttp.send(port, "GET /v1/observe/metrics HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nAuthorization: Bearer " + ApiFixture.TOKEN + "\r\nConnection: close\r\n\r\n");
+        assertThat(m.status()).isEqualTo(200);
+        assertThat(m.contentType()).startsWith("text/plain");
+        PrometheusText.assertValid(m.body());
+        assertThat(m.body()).contains("styxy_leases_granted_total{");
+    }
+
+    @Test
     void helidonHealthIsMountedUnderV1AndGuarded() throws Exception {
         RawHttp.Answer health = RawHttp.send(port, "GET /v1/observe/health HTTP/1.1\r\nHost: 127.0.0.1:" + port
                 + "\r\nAuthorization: Bearer " + ApiFixture.TOKEN + "\r\nConnection: close\r\n\r\n");
