@@ -2,12 +2,14 @@
 # Starts a daemon from styxy-server/target/modules in a temporary STYXY_HOME on a free port, with the
 # benchmark's JVM flags, and runs the two wrk measurements against it, printing RSS before, during and after.
 # Usage: bench/wrk/run.sh [duration, default 30s]   (build first: ./mvnw -B -ntp verify -pl styxy-server -am)
+# STYXY_BENCH_EXTRA_JVM adds JVM flags after the standard ones, for experiments (e.g. heap sizing); the figures
+# that count are those without it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-30s}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 HOME_DIR="$(mktemp -d /tmp/styxy-bench.XXXXXX)"
-"$JAVA" -XX:+UseSerialGC -Xmx96m --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
+"$JAVA" -XX:+UseSerialGC -Xmx96m ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
   -p "$ROOT/styxy-server/target/modules" -m io.styxy.server/io.styxy.server.daemon.DaemonMain \
   --home "$HOME_DIR" --port 0 --socket "$HOME_DIR/styxy.sock" > "$HOME_DIR/daemon.out" 2>&1 &
 PID=$!
