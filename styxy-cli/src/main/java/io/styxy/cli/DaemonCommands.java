@@ -210,7 +210,8 @@ final class DaemonCommands {
                     String line = lastLineContaining(log, logStart, "already running");
                     DaemonFiles.Info info = DaemonFiles.read(ctx);
                     if (info != null) {
-                        return alreadyRunning(ctx, json, info.pid(), info.httpPort());
+                        return alreadyRunning(ctx, json, info.pid(),
+                                info.hasPort() ? info.httpPort() : expectedPort(ctx, explicitPort));
                     }
                     ctx.out.println(json ? Json.pretty(Json.of("status", "already_running", "message", line))
                             : "Styxy daemon " + (line == null ? "already running." : line.strip()));
@@ -223,6 +224,10 @@ final class DaemonCommands {
                 forked = true; // setsid forked: the daemon lives on under another pid
             }
             DaemonFiles.Info info = DaemonFiles.read(ctx);
+            if (info != null && !info.hasPort()) { // a daemon.json without a usable port: go by the expected one
+                info = new DaemonFiles.Info(info.pid(), expectedPort(ctx, explicitPort), info.socket(),
+                        info.version(), info.startedAt());
+            }
             if (info != null && (info.pid() == process.pid() || (forked && info.alive()))
                     && new DaemonClient(ctx, info.httpPort(), 500, 2000).ping()) {
                 if (json) {
@@ -245,10 +250,23 @@ final class DaemonCommands {
     /** The daemon of this STYXY_HOME if it runs and answers, else null. */
     static DaemonFiles.Info runningDaemon(Ctx ctx) {
         DaemonFiles.Info info = DaemonFiles.read(ctx);
-        if (info != null && info.alive() && new DaemonClient(ctx, info.httpPort(), 1000, 3000).ping()) {
-            return info;
+        if (info == null || !info.alive()) {
+            return null;
+        }
+        int port = info.hasPort() ? info.httpPort() : expectedPort(ctx, null);
+        if (new DaemonClient(ctx, port, 1000, 3000).ping()) {
+            return new DaemonFiles.Info(info.pid(), port, info.socket(), info.version(), info.startedAt());
         }
         return null;
+    }
+
+    /** The port a daemon started now listens on: --port, else $STYXY_DAEMON_PORT, else 9876. */
+    static int expectedPort(Ctx ctx, Integer explicitPort) {
+        if (explicitPort != null) {
+            return explicitPort;
+        }
+        String env = ctx.env("STYXY_DAEMON_PORT");
+        return env != null ? DaemonClient.parsePortEnv(env) : DaemonClient.DEFAULT_PORT;
     }
 
     private static int alreadyRunning(Ctx ctx, boolean json, long pid, int port) {

@@ -209,6 +209,45 @@ class CliEndToEndIT {
 
     @Test
     @Order(6)
+    void scanSuggestObserveInstancesCleanupAndEvents() throws Exception {
+        Run probe = styxy("suggest", "dev", "--json");
+        assumeTrue(!probe.out().contains("NO_ROUTE"), "this daemon does not serve the /v1 API yet");
+        assertThat(probe.code()).as(probe.err()).isZero();
+        assertThat(Json.list(probe.json().get("ports"))).isNotEmpty();
+        assertThat(styxy("scan", "--start", "3000", "--end", "3010", "--json").json()).containsKey("ports");
+        assertThat(styxy("observe", "--all", "--json").json()).containsKey("listeners");
+        assertThat(styxy("instances", "--json").code()).isZero();
+
+        // events: a follower started first sees the lease granted next
+        List<String> cmd = List.of(LAUNCHER.toString(), "events", "--json", "--count", "1", "--type",
+                "lease.granted");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        Process follower = pb.start();
+        try {
+            Thread.sleep(1500); // let it connect
+            Run alloc = styxy("allocate", "-s", "api", "-n", "evt", "--json");
+            assertThat(alloc.code()).as(alloc.err()).isZero();
+            assertThat(follower.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String line = new String(follower.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(Json.parseObject(line)).containsEntry("event", "lease.granted");
+            assertThat(follower.exitValue()).isZero();
+            long p = Json.num(Json.obj(alloc.json().get("lease")).get("port"), -1);
+            Run byPort = styxy("release", "--port", Long.toString(p));
+            assertThat(byPort.code()).as(byPort.err()).isZero();
+            assertThat(byPort.out()).contains("Released port " + p);
+        } finally {
+            follower.destroyForcibly();
+        }
+        Run cleanup = styxy("cleanup", "--json");
+        assertThat(cleanup.code()).as(cleanup.err()).isZero();
+        assertThat(cleanup.json()).containsKey("released");
+    }
+
+    @Test
+    @Order(7)
     void doctorAndConfigWorkWithAuthOn() throws Exception {
         Run show = styxy("config", "show", "--json");
         assertThat(show.code()).as(show.err()).isZero();
@@ -216,10 +255,20 @@ class CliEndToEndIT {
         Run doctor = styxy("doctor", "--json");
         Map<String, Object> report = doctor.json(); // pure JSON whatever the verdict
         assertThat(Json.list(report.get("checks")).toString()).contains("token accepted");
+        assertThat(doctor.code()).isEqualTo(Json.bool(report.get("healthy")) ? 0 : 1);
+
+        Path config = home.resolve("config.json");
+        Run generate = styxy("config", "generate");
+        assertThat(generate.code()).as(generate.err()).isZero();
+        Run validate = styxy("config", "validate", "--json");
+        assertThat(validate.code()).as(validate.out()).isZero();
+        assertThat(validate.json()).containsEntry("valid", true);
+        assertThat(styxy("config", "generate").code()).isEqualTo(1);
+        Files.delete(config);
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void restartGivesANewDaemonAndStopWaitsForItsExit() throws Exception {
         long before = readInfo().pid();
         Run restart = styxy("daemon", "restart");
