@@ -13,9 +13,9 @@ import io.styxy.server.engine.Engine;
 import io.styxy.server.engine.EngineSettings;
 import io.styxy.server.engine.ServiceTypeCatalog;
 import io.styxy.server.http.ApiContext;
-import io.styxy.server.http.CachedObservation;
 import io.styxy.server.http.ConfigFacts;
 import io.styxy.server.http.HttpApi;
+import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -62,7 +63,7 @@ public final class Daemon implements AutoCloseable {
     private final DaemonLock lock;
     private final Engine engine;
     private final SqliteLeaseStore store;
-    private final ObserverListenerView observers;
+    private final ObserverHub observers;
     private final ScheduledExecutorService sweeper;
     private final WebServer server;
     private final AuditLog audit;
@@ -72,7 +73,7 @@ public final class Daemon implements AutoCloseable {
     private boolean closed;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
-                   ObserverListenerView observers, ScheduledExecutorService sweeper, WebServer server,
+                   ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
                    AuditLog audit, HttpApi api, UnixSocketServer unix) {
         this.options = options;
         this.state = state;
@@ -95,7 +96,7 @@ public final class Daemon implements AutoCloseable {
             throw new AlreadyRunningException(describeRunning(state));
         }
         SqliteLeaseStore store = null;
-        ObserverListenerView observers = null;
+        ObserverHub observers = null;
         ScheduledExecutorService sweeper = null;
         HttpApi api = null;
         UnixSocketServer unix = null;
@@ -111,14 +112,24 @@ public final class Daemon implements AutoCloseable {
             if (store.movedAside() != null) {
                 audit.record("DATABASE_MOVED_ASIDE", Map.of("file", store.movedAside().toString()));
             }
-            observers = ObserverListenerView.best(options.observer() != null ? options.observer()
-                    : config.observer());
+            // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
+            AtomicReference<Engine> engineRef = new AtomicReference<>();
+            observers = new ObserverHub(ObserverHub.builtinProviders(), ObserverHub.Settings.defaults()
+                    .withForcedObserver(options.observer() != null ? options.observer() : config.observer()),
+                    event -> {
+                        Engine e = engineRef.get();
+                        if (e != null) {
+                            e.publish(event);
+                        }
+                    });
             EngineSettings settings = EngineSettings.defaults().withAutoRanges(config.autoRanges())
                     .withEphemeralRange(ephemeral).withHeartbeat(config.heartbeatInterval(),
                             config.missedHeartbeats());
             Engine engine = new Engine(new ServiceTypeCatalog(catalog), settings, InstantSource.system(),
                     new ProcfsProcessTable(), new SocketPortProbe(), observers, store,
                     new ConfigFileTypeWriter(state, audit));
+            engineRef.set(engine);
+            observers.start();
 
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                     .name("styxy-sweeper").unstarted(r));
@@ -131,10 +142,8 @@ public final class Daemon implements AutoCloseable {
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
             WebServer[] holder = new WebServer[1];
-            ObserverListenerView view = observers;
             ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
-                    options.socket(), state.root(), new CachedObservation(view.name(), view::snapshot,
-                    view::providers, engine::catalog, Duration.ofMillis(500)),
+                    options.socket(), state.root(), new HubObservation(observers),
                     new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
                             config.durability()));
             api = HttpApi.create(ctx);
@@ -158,7 +167,7 @@ public final class Daemon implements AutoCloseable {
                     "socket", unix.path().toString()));
             LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " and "
                     + unix.path() + " (pid "
-                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.name()
+                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.activeObserver()
                     + ")");
             return daemon;
         } catch (ConfigException | IOException | RuntimeException e) {
