@@ -25,6 +25,9 @@ import picocli.CommandLine.ParseResult;
 /** styxy daemon start|stop|status|restart|install-service. */
 final class DaemonCommands {
     static final String DAEMON_MAIN = "io.styxy.server/io.styxy.server.daemon.DaemonMain";
+    /** The modules of the daemon that call native code (sqlite-jdbc, the netlink observer). */
+    static final String NATIVE_ACCESS =
+            "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink";
     /** The daemon's exit code when another daemon holds the lock. */
     static final int DAEMON_ALREADY_RUNNING = 3;
 
@@ -121,7 +124,7 @@ final class DaemonCommands {
 
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx), "-XX:+UseSerialGC", "-Xmx96m",
-                "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
+                "-XX:+ExitOnOutOfMemoryError", NATIVE_ACCESS,
                 "-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
@@ -526,7 +529,7 @@ final class DaemonCommands {
             StringBuilder sb = new StringBuilder();
             List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString(),
                     "-XX:+UseSerialGC", "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-                    "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", serverModules(ctx).toString(),
+                    NATIVE_ACCESS, "-p", serverModules(ctx).toString(),
                     "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");
