@@ -328,9 +328,13 @@ final class DaemonCommands {
         ctx.err.flush();
         Process process = pb.start();
         Thread hook = new Thread(() -> {
-            process.destroy(); // SIGTERM, as we got one
+            // styxy got SIGTERM (or SIGINT, SIGHUP): pass it on, wait, and exit as the daemon did, so that a
+            // service manager sees the daemon's clean 0 rather than the JVM's 143
+            process.destroy();
             try {
-                process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    Runtime.getRuntime().halt(process.exitValue());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -556,6 +560,7 @@ final class DaemonCommands {
                 RestartSec=2
                 # Exit code 3: another daemon holds the lock; restarting will not help.
                 RestartPreventExitStatus=3
+                SuccessExitStatus=143
                 MemoryMax=%s
                 TimeoutStopSec=20
 

@@ -181,6 +181,34 @@ class CliEndToEndIT {
 
     @Test
     @Order(4)
+    void runPassesSigtermToTheChildAndStillReleases() throws Exception {
+        Path ready = tmp.resolve("child-ready");
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "run", "-s", "api", "-n", "sig", "--no-preload",
+                "--", "bash", "-c", "trap 'kill $!; exit 42' TERM; echo $PORT > '" + ready + "'; sleep 60 & wait");
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectErrorStream(true);
+        Process styxy = pb.start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!(Files.exists(ready) && !Files.readString(ready).isBlank()) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(ready).exists();
+            assertThat(styxy("list", "--json").out()).contains("\"sig\"");
+            styxy.destroy(); // SIGTERM to styxy (bin/styxy execs java: same pid)
+            assertThat(styxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(styxy.exitValue()).isEqualTo(42);
+            assertThat(styxy("list", "--json").out()).doesNotContain("\"sig\"");
+        } finally {
+            styxy.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(4)
     void shellInitTurnsThePreloadOnInBash() throws Exception {
         Path lib = ROOT.resolve("interposer/target/libstyxy-interpose.so");
         assumeTrue(Files.isRegularFile(lib), "the interposer is not built");
@@ -286,5 +314,35 @@ class CliEndToEndIT {
         Run stopAgain = styxy("daemon", "stop");
         assertThat(stopAgain.code()).isZero();
         assertThat(stopAgain.out()).contains("not running");
+    }
+
+    @Test
+    @Order(9)
+    void foregroundPassesTheDaemonsExitCodeAndSigterm() throws Exception {
+        assertThat(readInfo()).isNull(); // stopped by the test before
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "daemon", "start", "--foreground");
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(tmp.resolve("foreground.out").toFile());
+        pb.redirectErrorStream(true);
+        Process fg = pb.start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (styxy("daemon", "status").code() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            DaemonFiles.Info info = readInfo();
+            assertThat(info).isNotNull();
+            Run second = styxy("daemon", "start", "--foreground");
+            assertThat(second.code()).as(second.out() + second.err()).isEqualTo(3); // the daemon's "already running"
+            fg.destroy(); // SIGTERM, as systemd would send
+            assertThat(fg.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(fg.exitValue()).as(Files.readString(tmp.resolve("foreground.out"))).isZero();
+            assertThat(ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        } finally {
+            fg.destroyForcibly();
+        }
     }
 }
