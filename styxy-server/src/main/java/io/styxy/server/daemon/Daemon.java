@@ -17,7 +17,8 @@ import io.styxy.server.http.HttpApi;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
-import io.styxy.server.plugins.ServiceTypeSources;
+import io.styxy.server.plugins.PluginReport;
+import io.styxy.server.plugins.Plugins;
 import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
 
@@ -51,12 +52,14 @@ public final class Daemon implements AutoCloseable {
     private final WebServer server;
     private final AuditLog audit;
     private final DaemonOptions options;
+    private final Plugins plugins;
     private boolean closed;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
                    ObserverListenerView observers, ScheduledExecutorService sweeper, WebServer server,
-                   AuditLog audit) {
+                   AuditLog audit, Plugins plugins) {
         this.options = options;
+        this.plugins = plugins;
         this.state = state;
         this.lock = lock;
         this.engine = engine;
@@ -81,7 +84,8 @@ public final class Daemon implements AutoCloseable {
             Instant startedAt = Instant.now();
             String token = state.token();
             UserConfig config = UserConfig.load(state.configFile());
-            List<CatalogEntry> catalog = config.mergeOver(ServiceTypeSources.builtins());
+            Plugins plugins = Plugins.load(options.plugins(), state.plugins());
+            List<CatalogEntry> catalog = config.mergeOver(plugins.serviceTypes());
             PortRange ephemeral = EphemeralPorts.read();
             UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
             AuditLog audit = new AuditLog(state.auditLog());
@@ -119,7 +123,8 @@ public final class Daemon implements AutoCloseable {
                         + "); choose another port with --port or STYXY_DAEMON_PORT", e);
             }
             holder[0] = server;
-            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit);
+            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit,
+                    plugins);
             daemon.writeInfo(startedAt);
             audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port()));
             LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " (pid "
@@ -171,6 +176,11 @@ public final class Daemon implements AutoCloseable {
 
     public StateDir state() {
         return state;
+    }
+
+    /** The plugins and built-ins: what loaded from where, what was skipped and why, against today's catalog. */
+    public PluginReport pluginReport() {
+        return plugins.report(engine.catalog().entries());
     }
 
     /** Stops serving, commits what is queued, releases the lock. */
