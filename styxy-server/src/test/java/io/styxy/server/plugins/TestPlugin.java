@@ -193,9 +193,10 @@ public final class TestPlugin {
 
     /** Compiles and packs into {@code dir/<jar>}, creating {@code dir}. Returns the jar. */
     public Path writeTo(Path dir) {
+        Path work = null;
         try {
             Files.createDirectories(dir);
-            Path work = Files.createTempDirectory("styxy-test-plugin");
+            work = Files.createTempDirectory("styxy-test-plugin");
             Path src = work.resolve("src");
             Path classes = work.resolve("classes");
             List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-proc:none", "-nowarn",
@@ -232,6 +233,20 @@ public final class TestPlugin {
             return jar;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (work != null) {
+                deleteTree(work);
+            }
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary directory left behind is harmless
         }
     }
 
