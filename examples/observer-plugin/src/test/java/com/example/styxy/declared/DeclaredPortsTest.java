@@ -1,4 +1,4 @@
-package com.example.styxy.listenersfile;
+package com.example.styxy.declared;
 
 import io.styxy.api.AddressFamily;
 import io.styxy.api.Listener;
@@ -13,11 +13,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ListenersFileTest {
+class DeclaredPortsTest {
 
     @Test
     void readsProtocolPortsAddressAndLabelSkippingCommentsAndBlankLines() throws Exception {
-        List<Listener> listeners = ListenersFile.parse("""
+        List<Listener> listeners = DeclaredPorts.parse("""
                 # ports the Windows side holds
                 tcp 5432                 postgres on the host
 
@@ -47,8 +47,8 @@ class ListenersFileTest {
 
     @Test
     void anEmptyFileDeclaresNothing() throws Exception {
-        assertThat(ListenersFile.parse("", "f")).isEmpty();
-        assertThat(ListenersFile.parse("# nothing yet\n\n", "f")).isEmpty();
+        assertThat(DeclaredPorts.parse("", "f")).isEmpty();
+        assertThat(DeclaredPorts.parse("# nothing yet\n\n", "f")).isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -64,7 +64,7 @@ class ListenersFileTest {
             "tcp 5432 300.1.2.3 => f:2: \"300.1.2.3\" is not an IPv4 or IPv6 address; start a label with a letter",
     })
     void everyErrorNamesTheFileAndTheLine(String line, String message) {
-        assertThatThrownBy(() -> ListenersFile.parse("# header\n" + line + "\n", "f"))
+        assertThatThrownBy(() -> DeclaredPorts.parse("# header\n" + line + "\n", "f"))
                 .isInstanceOf(ObserverException.class).hasMessage(message);
     }
 }

@@ -1,4 +1,4 @@
-package com.example.styxy.listenersfile;
+package com.example.styxy.declared;
 
 import io.styxy.api.AddressFamily;
 import io.styxy.api.Listener;
@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The listeners file: one declaration a line, {@code #} starts a comment.
+ * The declarations file: one declared listener a line, {@code #} starts a comment.
  *
  * <pre>
  * # protocol  port or first-last  [address]  [label …]
@@ -24,12 +24,12 @@ import java.util.Locale;
  * The address is an IPv4 or IPv6 literal and defaults to {@code 0.0.0.0}; the label is free text, shown as the
  * process name. Ranges hold at most {@value #MAX_RANGE} ports. Every error names the file and the line.
  */
-final class ListenersFile {
+final class DeclaredPorts {
 
     /** Most ports one line may declare. */
     static final int MAX_RANGE = 1024;
 
-    private ListenersFile() {
+    private DeclaredPorts() {
     }
 
     static List<Listener> parse(String text, String fileName) throws ObserverException {

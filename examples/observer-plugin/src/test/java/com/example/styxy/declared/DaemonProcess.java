@@ -1,4 +1,4 @@
-package com.example.styxy.listenersfile;
+package com.example.styxy.declared;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -34,24 +35,31 @@ final class DaemonProcess implements AutoCloseable {
         this.token = token;
     }
 
-    /** Starts the daemon on {@code home} (whose {@code plugins/} is already filled) and waits for it to answer. */
-    static DaemonProcess start(Path home) throws Exception {
+    /**
+     * Starts the daemon on {@code home} (whose {@code plugins/} is already filled), with {@code STYXY_HOME} set to it
+     * and {@code extra} daemon options, and waits for it to answer.
+     */
+    static DaemonProcess start(Path home, String... extra) throws Exception {
         Path modules = Path.of(System.getProperty("styxy.modules", "../../styxy-server/target/modules"));
         if (!Files.isDirectory(modules)) {
             throw new IllegalStateException("no daemon modules in " + modules.toAbsolutePath()
                     + "; package styxy-server first (./mvnw verify builds it before the examples)");
         }
         Files.createDirectories(home);
-        ProcessBuilder pb = new ProcessBuilder(List.of(
+        List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1",
                 "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc",
                 "-p", modules.toString(), "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
-                "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()))
+                "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
+        command.addAll(List.of(extra));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("daemon.out").toFile()));
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove("STYXY_DAEMON_PORT");
+        pb.environment().remove("STYXY_SOCKET");
+        pb.environment().put("STYXY_HOME", home.toString());
         Process process = pb.start();
         Instant deadline = Instant.now().plusSeconds(30);
         while (Instant.now().isBefore(deadline)) {

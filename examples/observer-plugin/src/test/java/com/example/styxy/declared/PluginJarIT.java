@@ -1,4 +1,4 @@
-package com.example.styxy.listenersfile;
+package com.example.styxy.declared;
 
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PluginJarIT {
 
     private static final Path JAR = Path.of(System.getProperty("plugin.jar", "target/plugin.jar"));
-    private static final Path GOLDEN = Path.of("src/test/resources/com.example.styxy.listenersfile.txt");
+    private static final Path GOLDEN = Path.of("src/test/resources/com.example.styxy.declared.txt");
 
     @Test
     void theModuleDescriptorIsTheGoldenOne() throws Exception {
