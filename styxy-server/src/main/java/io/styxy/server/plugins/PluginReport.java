@@ -2,6 +2,7 @@ package io.styxy.server.plugins;
 
 import io.styxy.api.PortRange;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,7 +173,48 @@ public record PluginReport(int spiVersion, List<String> directories, List<Plugin
         map.put("errors", errors.stream().map(e -> obj("plugin", e.plugin(), "directory", e.directory(),
                 "reason", e.reason())).toList());
         map.put("warnings", warnings);
+        map.put("checks", doctorChecks());
         return map;
+    }
+
+    /**
+     * What {@code styxy doctor} should show, in the shape of the daemon's other checks ({@code name}, {@code status}
+     * of {@code ok}/{@code warn}/{@code fail}, {@code detail}): one summary line, a {@code fail} for every skipped
+     * plugin, a {@code warn} for every warning and for every same-name conflict of severity {@code warning}.
+     * Overlapping ranges are left out: the config check already reports them.
+     */
+    public List<Map<String, Object>> doctorChecks() {
+        List<Map<String, Object>> checks = new ArrayList<>();
+        List<String> loaded = plugins.stream().filter(p -> LOADED.equals(p.status()))
+                .map(p -> p.name() + (p.version() == null ? "" : " " + p.version())).toList();
+        List<String> skipped = plugins.stream().filter(p -> !LOADED.equals(p.status())).map(Plugin::name).toList();
+        if (plugins.isEmpty()) {
+            checks.add(check("plugins", "ok", "none installed" + (directories.isEmpty() ? ""
+                    : " (looked in " + String.join(", ", directories) + ")")));
+        } else if (skipped.isEmpty()) {
+            checks.add(check("plugins", "ok", loaded.size() + " loaded: " + String.join(", ", loaded)));
+        } else {
+            checks.add(check("plugins", "fail", skipped.size() + " of " + plugins.size() + " skipped ("
+                    + String.join(", ", skipped) + ")" + (loaded.isEmpty() ? "" : "; loaded: "
+                    + String.join(", ", loaded))));
+        }
+        for (Problem e : errors) {
+            checks.add(check("plugin:" + e.plugin(), "fail", e.reason()
+                    + (e.directory() == null ? "" : " (" + e.directory() + ")")));
+        }
+        for (String w : warnings) {
+            checks.add(check("plugins", "warn", w));
+        }
+        for (Conflict c : conflicts) {
+            if (!OVERLAPPING_RANGES.equals(c.kind()) && "warning".equals(c.severity())) {
+                checks.add(check("plugin_conflict", "warn", c.message()));
+            }
+        }
+        return checks;
+    }
+
+    private static Map<String, Object> check(String name, String status, String detail) {
+        return obj("name", name, "status", status, "detail", detail);
     }
 
     private static Map<String, Object> pluginMap(Plugin p) {

@@ -518,7 +518,7 @@ class PluginsTest {
         ObjectMapper json = new ObjectMapper();
         JsonNode tree = json.readTree(json.writeValueAsString(loaded.report(loaded.serviceTypes()).toMap()));
         assertThat(tree.fieldNames()).toIterable().containsExactly("spi_version", "directories", "plugins",
-                "service_types", "observers", "conflicts", "errors", "warnings");
+                "service_types", "observers", "conflicts", "errors", "warnings", "checks");
         assertThat(tree.path("spi_version").asInt()).isEqualTo(1);
         assertThat(tree.path("plugins").get(0).path("name").asText()).isEqualTo("broken");
         assertThat(tree.path("plugins").get(0).path("status").asText()).isEqualTo("failed");
@@ -537,5 +537,41 @@ class PluginsTest {
         assertThat(amqp.path("version").asText()).isEqualTo("2.1.0");
         assertThat(amqp.path("port_range").toString()).isEqualTo("[5670,5689]");
         assertThat(amqp.path("overridden_by").isNull()).isTrue();
+        assertThat(tree.path("checks").get(0).path("name").asText()).isEqualTo("plugins");
+        assertThat(tree.path("checks").get(0).path("status").asText()).isEqualTo("fail");
+    }
+
+    @Test
+    void doctorGetsASummaryAFailPerSkippedPluginAndAWarnPerWarningOrConflict() throws Exception {
+        PluginReport none = load().report(List.of());
+        assertThat(none.doctorChecks()).singleElement().satisfies(c -> {
+            assertThat(c).containsEntry("name", "plugins").containsEntry("status", "ok");
+            assertThat((String) c.get("detail")).isEqualTo("none installed");
+        });
+
+        queues().writeTo(plugins().resolve("queues"));
+        PluginReport fine = load(plugins()).report(List.of());
+        assertThat(fine.doctorChecks()).singleElement().satisfies(c -> assertThat(c)
+                .containsEntry("status", "ok").containsEntry("detail", "1 loaded: queues 2.1.0"));
+
+        TestPlugin.modular("com.acme.dev").typeProvider("com.acme.dev.Types", "dev", "dev:13000-13099")
+                .writeTo(plugins().resolve("mydev"));
+        TestPlugin.modular("com.acme.broken")
+                .customTypeProvider("com.acme.broken.Types", "broken", "throw new IllegalStateException(\"x\");", "")
+                .writeTo(plugins().resolve("broken"));
+        TestPlugin.modular("com.acme.silent").manifest("Styxy-SPI-Version", null)
+                .typeProvider("com.acme.silent.Types", "silent", "kafka:19090-19099")
+                .writeTo(plugins().resolve("silent"));
+        Plugins loaded = load(plugins());
+        List<Map<String, Object>> checks = loaded.report(loaded.serviceTypes()).doctorChecks();
+        assertThat(checks).extracting(c -> c.get("name"), c -> c.get("status")).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("plugins", "fail"),
+                org.assertj.core.groups.Tuple.tuple("plugin:broken", "fail"),
+                org.assertj.core.groups.Tuple.tuple("plugins", "warn"),
+                org.assertj.core.groups.Tuple.tuple("plugin_conflict", "warn"));
+        assertThat(checks.get(0).get("detail")).isEqualTo("1 of 4 skipped (broken); loaded: mydev, queues 2.1.0,"
+                + " silent");
+        assertThat((String) checks.get(1).get("detail")).startsWith("com.acme.broken.Types serviceTypes() threw"
+                + " IllegalStateException: x").endsWith("(" + plugins().resolve("broken").toRealPath() + ")");
     }
 }
