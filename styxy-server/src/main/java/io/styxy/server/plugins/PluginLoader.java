@@ -47,6 +47,8 @@ final class PluginLoader {
     /** Ports below this need root; no plugin type may reach into them. */
     static final int LOWEST_PORT = 1024;
 
+    private static final Pattern MISSING_MODULE = Pattern.compile("Module (\\S+) not found");
+
     private static final String TYPE_SPI = ServiceTypeProvider.class.getName();
     private static final String OBSERVER_SPI = PortObserverProvider.class.getName();
 
@@ -194,8 +196,16 @@ final class PluginLoader {
             cf = Configuration.resolveAndBind(finder, List.of(parent.configuration()), ModuleFinder.of(), roots);
         } catch (FindException e) {
             String message = oneLine(messageWithCauses(e));
-            throw new Failure("cannot be resolved: " + message + (message.contains(" not found")
-                    ? "; put the missing module's jar in " + directory : ""));
+            java.util.regex.Matcher missing = MISSING_MODULE.matcher(message);
+            String hint = "";
+            if (missing.find()) {
+                String module = missing.group(1);
+                hint = ModuleFinder.ofSystem().find(module).isPresent()
+                        ? "; " + module + " is a JDK module the daemon does not load: start the daemon with"
+                        + " JDK_JAVA_OPTIONS=--add-modules=" + module
+                        : "; put the missing module's jar in " + directory;
+            }
+            throw new Failure("cannot be resolved: " + message + hint);
         } catch (ResolutionException e) {
             String message = oneLine(messageWithCauses(e));
             throw new Failure("cannot be resolved: " + message + (message.contains(" contains package ")

@@ -85,6 +85,9 @@ class PluginsIT {
         TestPlugin.modular("com.acme.unresolved").requires("com.acme.lib", libs)
                 .typeProvider("com.acme.unresolved.Types", "unresolved", "ldap:26389-26399")
                 .writeTo(plugins.resolve("unresolved"));
+        TestPlugin.modular("com.acme.web").requires("jdk.httpserver", null)
+                .typeProvider("com.acme.web.Types", "web", "web:26800-26809")
+                .writeTo(plugins.resolve("needsjdk"));
         TestPlugin.plain("fat-search.jar")
                 .source("io.styxy.api.Shaded", "package io.styxy.api; public final class Shaded {}")
                 .typeProvider("com.acme.search.Types", "search", "search:26920-26929")
@@ -96,7 +99,7 @@ class PluginsIT {
         try (RunningDaemon daemon = RunningDaemon.start(home)) {
             JsonNode types = daemon.call("GET", "/config", null).body().path("service_types");
             assertThat(types.path("amqp").path("source").asText()).isEqualTo("plugin:queues");
-            for (String skipped : new String[]{"grpc", "ldap", "search", "quantum"}) {
+            for (String skipped : new String[]{"grpc", "ldap", "web", "search", "quantum"}) {
                 assertThat(types.has(skipped)).as(skipped).isFalse();
             }
             assertThat(daemon.allocate(Map.of("service_type", "amqp")).path("port").asInt())
@@ -111,6 +114,9 @@ class PluginsIT {
             assertThat(log).contains("styxy: plugin unresolved skipped: cannot be resolved: Module com.acme.lib not"
                     + " found, required by com.acme.unresolved; put the missing module's jar in "
                     + plugins.resolve("unresolved"));
+            assertThat(log).contains("styxy: plugin needsjdk skipped: cannot be resolved: Module jdk.httpserver not"
+                    + " found, required by com.acme.web; jdk.httpserver is a JDK module the daemon does not load:"
+                    + " start the daemon with JDK_JAVA_OPTIONS=--add-modules=jdk.httpserver");
             assertThat(log).contains("styxy: plugin shaded skipped: cannot be resolved: Module fat.search contains"
                     + " package io.styxy.api, module io.styxy.api exports package io.styxy.api to fat.search");
             assertThat(log).contains("styxy: plugin future skipped: module com.acme.future was built against Styxy"

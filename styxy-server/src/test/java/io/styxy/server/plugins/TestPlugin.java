@@ -163,9 +163,12 @@ public final class TestPlugin {
         return this;
     }
 
+    /** Requires a module, found at compile time in {@code where} ({@code null} for a JDK module). */
     public TestPlugin requires(String moduleName, Path where) {
         requires.add(moduleName);
-        modulePath.add(where);
+        if (where != null) {
+            modulePath.add(where);
+        }
         return this;
     }
 
