@@ -121,7 +121,7 @@ final class DaemonCommands {
 
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx), "-XX:+UseSerialGC", "-Xmx96m",
-                "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc",
+                "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
                 "-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
@@ -508,7 +508,7 @@ final class DaemonCommands {
             StringBuilder sb = new StringBuilder();
             List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString(),
                     "-XX:+UseSerialGC", "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-                    "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc", "-p", serverModules(ctx).toString(),
+                    "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", serverModules(ctx).toString(),
                     "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");
