@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -73,6 +74,7 @@ public final class Daemon implements AutoCloseable {
     private final UnixSocketServer unix;
     private final Plugins plugins;
     private boolean closed;
+    private volatile int boundPort;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
                    ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
@@ -145,8 +147,8 @@ public final class Daemon implements AutoCloseable {
                 }
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
-            WebServer[] holder = new WebServer[1];
-            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
+            AtomicInteger boundPort = new AtomicInteger(-1);
+            ApiContext ctx = new ApiContext(engine, token, boundPort::get, audit, VERSION, startedAt,
                     options.socket(), state.root(), new HubObservation(observers),
                     new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
                             config.durability()));
@@ -163,13 +165,14 @@ public final class Daemon implements AutoCloseable {
                 throw new IOException("cannot listen on 127.0.0.1:" + options.port() + " (" + e.getMessage()
                         + "); choose another port with --port or STYXY_DAEMON_PORT", e);
             }
-            holder[0] = server;
+            boundPort.set(listeningPort(server));
             Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit, api,
                     unix, plugins);
+            daemon.boundPort = boundPort.get();
             daemon.writeInfo(startedAt);
-            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port(),
+            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", boundPort.get(),
                     "socket", unix.path().toString()));
-            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " and "
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + boundPort.get() + " and "
                     + unix.path() + " (pid "
                     + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.activeObserver()
                     + ")");
@@ -195,6 +198,28 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * The port the server listens on. Right after {@code start()} Helidon may still answer -1 while its listener
+     * settles (seen under load), so wait for the real number rather than publish -1 in daemon.json.
+     */
+    private static int listeningPort(WebServer server) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            int port = server.port();
+            if (port > 0) {
+                return port;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.stop();
+        throw new IOException("the HTTP server started but reports no listening port");
+    }
+
     private static String describeRunning(StateDir state) {
         try {
             var info = JSON.readTree(state.daemonInfo().toFile());
@@ -208,7 +233,7 @@ public final class Daemon implements AutoCloseable {
     private void writeInfo(Instant startedAt) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("pid", ProcessHandle.current().pid());
-        info.put("http_port", server.port());
+        info.put("http_port", httpPort());
         info.put("socket", options.socket().toString());
         info.put("version", VERSION);
         info.put("started_at", startedAt.toString());
@@ -216,7 +241,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     public int httpPort() {
-        return server.port();
+        return boundPort;
     }
 
     public Engine engine() {
