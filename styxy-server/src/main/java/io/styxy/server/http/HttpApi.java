@@ -32,6 +32,7 @@ public final class HttpApi implements AutoCloseable {
     private final AuditTrail auditTrail;
     private final Reports reports;
     private final List<Consumer<EngineEvent>> listeners;
+    private final UiGate ui;
 
     private HttpApi(ApiContext ctx, Duration heartbeat) {
         this.ctx = ctx;
@@ -39,6 +40,7 @@ public final class HttpApi implements AutoCloseable {
         this.auditTrail = new AuditTrail(ctx.audit());
         this.reports = new Reports(ctx, metrics, events);
         this.listeners = List.of(metrics, auditTrail, events);
+        this.ui = new UiGate(new UiSessions(java.time.InstantSource.system()), ctx.httpPort());
         listeners.forEach(ctx.engine()::addEventListener);
         metrics.gauge("styxy_leases", "Live leases", () -> ctx.engine().leaseCount());
         metrics.gauge("styxy_instances", "Registered instances", () -> ctx.engine().instances().size());
@@ -70,9 +72,10 @@ public final class HttpApi implements AutoCloseable {
     public void routing(HttpRouting.Builder routing) {
         RouteTable table = new RouteTable();
         Routes routes = new Routes(routing, table);
-        routing.addFilter(new Security(ctx, metrics));
+        routing.addFilter(new Security(ctx, metrics, ui));
         new LegacyRoutes(ctx, metrics, reports).register(routes);
         new V1Routes(ctx, metrics, reports, events).register(routes);
+        new UiRoutes(ctx, ui).register(routes);
         routing.error(Throwable.class, Errors.handler(table, metrics));
     }
 
