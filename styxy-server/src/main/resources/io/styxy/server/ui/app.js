@@ -496,8 +496,21 @@
 
   // ---------------------------------------------------------------------------------------------- start
 
+  // A form would post with "Origin: null" under this page's no-referrer policy (and be refused as cross-site);
+  // fetch sends the page's own origin.
+  async function logout() {
+    state.ended = true;
+    if (source) source.close();
+    try {
+      await fetch('/ui/logout', { method: 'POST', credentials: 'same-origin', cache: 'no-store' });
+    } finally {
+      window.location.assign('/ui/');
+    }
+  }
+
   function start() {
     wireDialog();
+    $('logout').addEventListener('click', logout);
     load();
     connect();
     window.setInterval(() => { if (!state.ended) load(); }, RESYNC_MS);
