@@ -19,7 +19,8 @@ import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
-import io.styxy.server.plugins.ServiceTypeSources;
+import io.styxy.server.plugins.PluginReport;
+import io.styxy.server.plugins.Plugins;
 import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
 import io.styxy.server.unix.LineProtocol;
@@ -70,12 +71,14 @@ public final class Daemon implements AutoCloseable {
     private final DaemonOptions options;
     private final HttpApi api;
     private final UnixSocketServer unix;
+    private final Plugins plugins;
     private boolean closed;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
                    ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
-                   AuditLog audit, HttpApi api, UnixSocketServer unix) {
+                   AuditLog audit, HttpApi api, UnixSocketServer unix, Plugins plugins) {
         this.options = options;
+        this.plugins = plugins;
         this.state = state;
         this.lock = lock;
         this.engine = engine;
@@ -104,7 +107,8 @@ public final class Daemon implements AutoCloseable {
             Instant startedAt = Instant.now();
             String token = state.token();
             UserConfig config = UserConfig.load(state.configFile());
-            List<CatalogEntry> catalog = config.mergeOver(ServiceTypeSources.builtins());
+            Plugins plugins = Plugins.load(options.plugins(), state.plugins());
+            List<CatalogEntry> catalog = config.mergeOver(plugins.serviceTypes());
             PortRange ephemeral = EphemeralPorts.read();
             UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
             AuditLog audit = new AuditLog(state.auditLog());
@@ -114,7 +118,7 @@ public final class Daemon implements AutoCloseable {
             }
             // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
             AtomicReference<Engine> engineRef = new AtomicReference<>();
-            observers = new ObserverHub(ObserverHub.builtinProviders(), ObserverHub.Settings.defaults()
+            observers = new ObserverHub(plugins.observerProviders(), ObserverHub.Settings.defaults()
                     .withForcedObserver(options.observer() != null ? options.observer() : config.observer()),
                     event -> {
                         Engine e = engineRef.get();
@@ -144,7 +148,7 @@ public final class Daemon implements AutoCloseable {
             WebServer[] holder = new WebServer[1];
             ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
                     options.socket(), state.root(), new HubObservation(observers),
-                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
+                    new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
                             config.durability()));
             api = HttpApi.create(ctx);
             HttpApi http = api;
@@ -161,7 +165,7 @@ public final class Daemon implements AutoCloseable {
             }
             holder[0] = server;
             Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit, api,
-                    unix);
+                    unix, plugins);
             daemon.writeInfo(startedAt);
             audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port(),
                     "socket", unix.path().toString()));
@@ -221,6 +225,11 @@ public final class Daemon implements AutoCloseable {
 
     public StateDir state() {
         return state;
+    }
+
+    /** The plugins and built-ins: what loaded from where, what was skipped and why, against today's catalog. */
+    public PluginReport pluginReport() {
+        return plugins.report(engine.catalog().entries());
     }
 
     /** Stops serving, commits what is queued, releases the lock. */
