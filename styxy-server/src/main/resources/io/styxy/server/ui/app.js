@@ -122,13 +122,18 @@
   }
 
   let loading = null;
+  let again = false; // something happened while an overview was on its way: it may be stale, load once more
   async function load() {
     if (state.ended) return;
-    if (loading) return loading;
+    if (loading) {
+      again = true;
+      return loading;
+    }
     loading = (async () => {
       try {
         const { status, body } = await api('GET', '/v1/overview');
         if (status !== 200 || !body) throw new Error(`overview answered ${status}`);
+        if (again) return; // events came in meanwhile: this picture is older than the page; the next one is not
         state.types = body.service_types || [];
         state.leases = new Map((body.leases || []).map((l) => [l.lock_id, l]));
         state.listeners = new Map((body.listeners || []).map((l) => [listenerKey(l), l]));
@@ -142,6 +147,10 @@
         if (!state.ended) setConnection('reconnecting', 'Cannot reach the daemon; retrying…');
       } finally {
         loading = null;
+        if (again) {
+          again = false;
+          scheduleRefresh(0);
+        }
       }
     })();
     return loading;
@@ -178,6 +187,7 @@
       let data;
       try { data = JSON.parse(ev.data); } catch (e) { return; }
       fn(data);
+      if (loading) again = true;
       render();
     });
     on('lease.granted', (l) => {
