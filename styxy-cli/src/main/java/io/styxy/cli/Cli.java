@@ -50,6 +50,7 @@ final class Cli {
                 new Entry("where", "Show where the interposer moved servers whose port was taken.",
                         PortCommands::whereSpec),
                 new Entry("events", "Follow the daemon's events as they happen.", PortCommands::eventsSpec),
+                new Entry("ui", "Open the live port map in the browser, logged in.", UiCommand::spec),
                 new Entry("run", "Run a command with a leased port in PORT, released when it exits.",
                         RunCommand::spec),
                 new Entry("config", "Show, validate or generate the configuration.", ConfigCommands::spec),

@@ -33,6 +33,7 @@ public final class HttpApi implements AutoCloseable {
     private final Reports reports;
     private final List<Consumer<EngineEvent>> listeners;
     private volatile boolean helidonMetrics;
+    private final UiGate ui;
 
     private HttpApi(ApiContext ctx, Duration heartbeat) {
         this.ctx = ctx;
@@ -40,6 +41,7 @@ public final class HttpApi implements AutoCloseable {
         this.auditTrail = new AuditTrail(ctx.audit());
         this.reports = new Reports(ctx, metrics, events);
         this.listeners = List.of(metrics, auditTrail, events);
+        this.ui = new UiGate(new UiSessions(java.time.InstantSource.system()), ctx.httpPort());
         listeners.forEach(ctx.engine()::addEventListener);
         metrics.gauge("styxy_leases", "Live leases", () -> ctx.engine().leaseCount());
         metrics.gauge("styxy_instances", "Registered instances", () -> ctx.engine().instances().size());
@@ -71,7 +73,7 @@ public final class HttpApi implements AutoCloseable {
     public void routing(HttpRouting.Builder routing) {
         RouteTable table = new RouteTable();
         Routes routes = new Routes(routing, table);
-        routing.addFilter(new Security(ctx, metrics));
+        routing.addFilter(new Security(ctx, metrics, ui));
         new LegacyRoutes(ctx, metrics, reports).register(routes);
         new V1Routes(ctx, metrics, reports, events).register(routes);
         if (!helidonMetrics) {
@@ -82,6 +84,7 @@ public final class HttpApi implements AutoCloseable {
                 res.send(metrics.prometheus().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             });
         }
+        new UiRoutes(ctx, ui).register(routes);
         routing.error(Throwable.class, Errors.handler(table, metrics));
     }
 

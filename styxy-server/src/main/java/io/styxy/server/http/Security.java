@@ -22,7 +22,9 @@ import java.util.Optional;
  *   <li>{@code Host} names a loopback address with the daemon's port (DNS rebinding);</li>
  *   <li>no cross-site {@code Origin} or {@code Sec-Fetch-Site} (a page of the daemon itself is same-origin);</li>
  *   <li>the path is plain: no dot segments, no encoded slashes or NULs, not overlong;</li>
- *   <li>the token, compared in constant time, everywhere but {@code GET /status};</li>
+ *   <li>the token, compared in constant time, everywhere but {@code GET /status} and the browser page's own
+ *       {@code /ui} paths; a request without a token may instead show the page's session cookie on {@code /v1}
+ *       ({@link UiGate});</li>
  *   <li>a declared body is not over the limit.</li>
  * </ol>
  * There is deliberately no rate limiter: every local client shares 127.0.0.1, so one would let any process lock the
@@ -37,11 +39,13 @@ final class Security implements Filter {
     private final ApiContext ctx;
     private final ApiMetrics metrics;
     private final byte[] tokenDigest;
+    private final UiGate ui;
 
-    Security(ApiContext ctx, ApiMetrics metrics) {
+    Security(ApiContext ctx, ApiMetrics metrics, UiGate ui) {
         this.ctx = ctx;
         this.metrics = metrics;
         this.tokenDigest = sha256(ctx.token());
+        this.ui = ui;
     }
 
     @Override
@@ -88,15 +92,18 @@ final class Security implements Filter {
         if (queryProblem != null) {
             throw ApiException.badRequest("INVALID_QUERY", queryProblem);
         }
-        boolean open = req.path().path().equals("/status") && req.prologue().method().text().equals("GET");
+        String path = req.path().path();
+        boolean open = path.equals("/status") && req.prologue().method().text().equals("GET")
+                || UiGate.isPage(path);
         if (!open) {
             Optional<String> presented = presentedToken(req);
             if (presented.isEmpty()) {
-                refuse(req, "missing_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Authentication required."
-                        + " Provide API key via Authorization: Bearer <token> or X-API-Key header (the token is in"
-                        + " $STYXY_HOME/auth.token)");
-            }
-            if (!MessageDigest.isEqual(sha256(presented.get()), tokenDigest)) {
+                if (!uiSession(req, path)) {
+                    refuse(req, "missing_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Authentication required."
+                            + " Provide API key via Authorization: Bearer <token> or X-API-Key header (the token is"
+                            + " in $STYXY_HOME/auth.token)");
+                }
+            } else if (!MessageDigest.isEqual(sha256(presented.get()), tokenDigest)) {
                 refuse(req, "wrong_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Invalid API key");
             }
         }
@@ -105,6 +112,24 @@ final class Security implements Filter {
         if (declared > limit) {
             throw Requests.tooLarge(limit);
         }
+    }
+
+    /** Whether the browser page's session cookie admits this request; refuses it when the cookie is misused. */
+    private boolean uiSession(RoutingRequest req, String path) {
+        return switch (ui.verdict(req, path)) {
+            case ADMITTED -> true;
+            case NO_SESSION -> false;
+            case NOT_FROM_THE_PAGE -> {
+                refuse(req, "session_origin", Status.FORBIDDEN_403, "FORBIDDEN_ORIGIN",
+                        "the session cookie works only for the daemon's own page");
+                yield false;
+            }
+            case NO_ORIGIN -> {
+                refuse(req, "session_origin", Status.FORBIDDEN_403, "FORBIDDEN_ORIGIN",
+                        "a request with the session cookie that changes something must carry the page's Origin");
+                yield false;
+            }
+        };
     }
 
     private void refuse(ServerRequest req, String reason, Status status, String code, String message) {
