@@ -51,6 +51,8 @@ final class Cli {
                         PortCommands::whereSpec),
                 new Entry("events", "Follow the daemon's events as they happen.", PortCommands::eventsSpec),
                 new Entry("ui", "Open the live port map in the browser, logged in.", UiCommand::spec),
+                new Entry("plugins", "Show the plugins the daemon loaded and what they provide.",
+                        PluginsCommand::spec),
                 new Entry("run", "Run a command with a leased port in PORT, released when it exits.",
                         RunCommand::spec),
                 new Entry("config", "Show, validate or generate the configuration.", ConfigCommands::spec),

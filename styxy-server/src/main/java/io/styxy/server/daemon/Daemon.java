@@ -151,7 +151,8 @@ public final class Daemon implements AutoCloseable {
             ApiContext ctx = new ApiContext(engine, token, boundPort::get, audit, VERSION, startedAt,
                     options.socket(), state.root(), new HubObservation(observers),
                     new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
-                            config.durability()));
+                            config.durability()),
+                    () -> plugins.report(engine.catalog().entries()).toMap());
             api = HttpApi.create(ctx);
             HttpApi http = api;
             ApiMetricsHook metricsHook = new ApiMetricsHook(http);

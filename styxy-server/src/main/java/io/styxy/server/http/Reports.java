@@ -236,6 +236,9 @@ final class Reports {
             observers.add(Json.obj("name", o.name(), "priority", o.priority(), "usable", o.usable(),
                     "reason", o.reason(), "active", o.active()));
         }
+        if (ctx.plugins().get().get("checks") instanceof List<?> pluginChecks) {
+            checks.addAll(pluginChecks); // already {name, status, detail}
+        }
         return Json.obj("checks", checks, "observers", observers);
     }
 
