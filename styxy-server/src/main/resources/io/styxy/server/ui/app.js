@@ -8,6 +8,7 @@
   const BUCKETS_ABOVE = 400;   // ranges larger than this are drawn with one square per group of ports
   const RESYNC_MS = 30000;     // a full reload now and then: quarantine has no event, and ages move on
   const AGE_TICK_MS = 15000;
+  const LISTENER_ROWS = 200;   // a machine may listen on thousands of ports: the table shows the lowest ones
 
   const state = {
     types: [],
@@ -188,7 +189,7 @@
       try { data = JSON.parse(ev.data); } catch (e) { return; }
       fn(data);
       if (loading) again = true;
-      render();
+      scheduleRender();
     });
     on('lease.granted', (l) => {
       state.leases.set(l.lock_id, l);
@@ -207,7 +208,23 @@
 
   // ---------------------------------------------------------------------------------------------- rendering
 
+  // Events may come by the thousand (a test suite opening and closing sockets): they change the state at once,
+  // and the page is drawn at most once a frame.
+  let renderQueued = false;
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    const run = () => {
+      if (!renderQueued) return;
+      renderQueued = false;
+      render();
+    };
+    window.requestAnimationFrame(run);
+    window.setTimeout(run, 250); // a hidden page gets no animation frames
+  }
+
   function render() {
+    renderQueued = false;
     renderRanges();
     renderLeases();
     renderListeners();
@@ -383,7 +400,11 @@
     $('listener-count').textContent = `(${foreign.length})`;
     $('listeners-empty').hidden = foreign.length > 0;
     $('listeners').hidden = foreign.length === 0;
-    syncRows($('listeners').tBodies[0], foreign, listenerKey,
+    const more = $('listeners-more');
+    more.hidden = foreign.length <= LISTENER_ROWS;
+    more.textContent = `Showing the first ${LISTENER_ROWS} of ${foreign.length}, lowest port first;`
+      + ' GET /v1/listeners lists them all.';
+    syncRows($('listeners').tBodies[0], foreign.slice(0, LISTENER_ROWS), listenerKey,
       () => el('tr', null, cell('Port', 'port'), cell('Address'), cell('Process'), cell('Looks like')),
       (row, l) => {
         const c = row.cells;
