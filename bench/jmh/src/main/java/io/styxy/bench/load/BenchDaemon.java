@@ -47,11 +47,16 @@ public final class BenchDaemon implements AutoCloseable {
         return cmd;
     }
 
+    /** The daemon's stdout and stderr, beside its home (which may be read-only). */
+    public static Path output(Path home) {
+        return home.resolveSibling(home.getFileName() + ".out");
+    }
+
     public static Process launch(Path home) throws IOException {
         Files.createDirectories(home);
         Files.deleteIfExists(home.resolve("daemon.json"));
         ProcessBuilder pb = new ProcessBuilder(command(home)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("daemon.out").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(output(home).toFile()));
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove("STYXY_DAEMON_PORT");
         pb.environment().put("STYXY_DISABLE_REASSIGN", "1");
@@ -60,12 +65,16 @@ public final class BenchDaemon implements AutoCloseable {
 
     /** Starts the daemon and waits until {@code /status} answers 200. */
     public static BenchDaemon start(Path home) throws Exception {
-        Process process = launch(home);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        return attach(home, launch(home), 60);
+    }
+
+    /** Waits until a launched daemon answers {@code /status}; fails if it exits or takes too long. */
+    public static BenchDaemon attach(Path home, Process process, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ": "
-                        + Files.readString(home.resolve("daemon.out")));
+                        + Files.readString(output(home)));
             }
             Path info = home.resolve("daemon.json");
             if (Files.exists(info)) {
@@ -85,8 +94,8 @@ public final class BenchDaemon implements AutoCloseable {
             Thread.sleep(20);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("daemon did not answer within 60 s: "
-                + Files.readString(home.resolve("daemon.out")));
+        throw new IllegalStateException("daemon did not answer within " + seconds + " s: "
+                + Files.readString(output(home)));
     }
 
     public MiniHttp http() {

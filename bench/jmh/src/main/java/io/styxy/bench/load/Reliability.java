@@ -398,7 +398,7 @@ public final class Reliability {
             result("storage", "skipped", "mount_-t_tmpfs_refused_(not_root_or_no_CAP_SYS_ADMIN)");
             return;
         }
-        Path home = mnt.resolve("home");
+        Path home = mnt; // the daemon's output goes beside it, off the small file system
         Set<String> acknowledged = new HashSet<>();
         long lost = 0;
         long fullGranted = 0;
@@ -412,6 +412,8 @@ public final class Reliability {
         boolean aliveFull;
         boolean aliveRo;
         boolean recovered;
+        boolean roStarted = true;
+        String recoverMessage = "";
         try {
             BenchDaemon daemon = BenchDaemon.start(home);
             try (MiniHttp http = daemon.http()) {
@@ -458,33 +460,53 @@ public final class Reliability {
                 recovered = after.status() == 200;
                 if (recovered) {
                     acknowledged.add(BenchDaemon.lockOf(after.body()));
+                } else {
+                    recoverMessage = after.status() + " " + after.body();
                 }
             }
             daemon.stop();
-            daemon = BenchDaemon.start(home);
-            try (MiniHttp http = daemon.http()) {
-                lost += missing(http, acknowledged);
-                if (!run("mount", "-o", "remount,ro", mnt.toString())) {
-                    roMessage = "remount_ro_refused";
+            // Read-only: a file system with files open for writing cannot be remounted read-only (EBUSY), so the
+            // daemon is stopped, the file system remounted read-only and the daemon started on it.
+            if (!run("mount", "-o", "remount,ro", mnt.toString())) {
+                roMessage = "remount_ro_refused";
+                aliveRo = false;
+            } else {
+                Process p = BenchDaemon.launch(home);
+                BenchDaemon ro = null;
+                try {
+                    ro = BenchDaemon.attach(home, p, 20);
+                } catch (Exception e) {
+                    roMessage = "the daemon did not start: " + lastLines(BenchDaemon.output(home), 3);
                 }
-                for (int i = 0; i < 50; i++) {
-                    MiniHttp.Response r = http.call("POST", "/allocate", allocateBody(TYPES[i % TYPES.length], null));
-                    if (r.status() == 200) {
-                        roGranted++;
-                        acknowledged.add(BenchDaemon.lockOf(r.body()));
-                    } else if (r.status() == 503 || r.status() == 507) {
-                        roRefused++;
-                        roMessage = r.status() + " " + r.body();
-                    } else {
-                        roOther++;
-                        roMessage = r.status() + " " + r.body();
+                if (ro != null) {
+                    try (MiniHttp http = ro.http()) {
+                        lost += missing(http, acknowledged);
+                        for (int i = 0; i < 50; i++) {
+                            MiniHttp.Response r = http.call("POST", "/allocate",
+                                    allocateBody(TYPES[i % TYPES.length], null));
+                            if (r.status() == 200) {
+                                roGranted++;
+                                acknowledged.add(BenchDaemon.lockOf(r.body()));
+                            } else if (r.status() == 503 || r.status() == 507) {
+                                roRefused++;
+                                roMessage = r.status() + " " + r.body();
+                            } else {
+                                roOther++;
+                                roMessage = r.status() + " " + r.body();
+                            }
+                        }
+                        lost += missing(http, acknowledged);
                     }
+                    aliveRo = ro.process().isAlive();
+                    ro.kill9();
+                } else {
+                    aliveRo = false;
+                    roStarted = false;
+                    p.destroyForcibly();
+                    p.waitFor();
                 }
-                lost += missing(http, acknowledged);
-                aliveRo = daemon.process().isAlive() && http.call("GET", "/status", null).status() == 200;
+                run("mount", "-o", "remount,rw", mnt.toString());
             }
-            daemon.kill9();
-            run("mount", "-o", "remount,rw", mnt.toString());
             daemon = BenchDaemon.start(home);
             try (MiniHttp http = daemon.http()) {
                 lost += missing(http, acknowledged);
@@ -498,8 +520,10 @@ public final class Reliability {
         result("storage", "acknowledged", acknowledged.size(), "lost", lost,
                 "full_granted", fullGranted, "full_refused", fullRefused, "full_other", fullOther,
                 "full_alive", aliveFull, "recovered_after_free", recovered,
-                "ro_granted", roGranted, "ro_refused", roRefused, "ro_other", roOther, "ro_alive", aliveRo);
+                "ro_started", roStarted, "ro_granted", roGranted, "ro_refused", roRefused, "ro_other", roOther,
+                "ro_alive", aliveRo);
         System.out.println("MESSAGE full " + fullMessage);
+        System.out.println("MESSAGE recover " + recoverMessage);
         System.out.println("MESSAGE ro " + roMessage);
     }
 
@@ -513,6 +537,15 @@ public final class Reliability {
             }
         }
         return n;
+    }
+
+    private static String lastLines(Path file, int n) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            return String.join(" / ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+        } catch (IOException e) {
+            return "(no output)";
+        }
     }
 
     private static boolean run(String... cmd) throws IOException, InterruptedException {
