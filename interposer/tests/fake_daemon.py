@@ -11,7 +11,8 @@ event to a log the tests read:
 
 Modes:
     normal        answer REASSIGN with a free port above the asked one
-    slow          as normal, but wait --delay-ms before each answer
+    hold          as normal, but hold every answer until the file --go exists, so a test can
+                  act while an exchange is surely in flight, then release it at once
     refuse        answer every REASSIGN with ERR
     hang          accept and read, never answer
     race          the first answer names a port this daemon keeps busy, then as normal
@@ -21,10 +22,8 @@ Modes:
 import argparse
 import errno
 import os
+import selectors
 import socket
-import socketserver
-import threading
-import time
 
 # Each answer must be refused by a strict parser. "{free}" becomes a port that is really
 # free, so a parser that wrongly accepted the line would make the bind succeed.
@@ -70,15 +69,12 @@ def port_is_free(port, kind):
     return True
 
 
-class Daemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    # A small listen backlog on purpose: a burst of conflicts (the 16-thread test) overflows
-    # it, and the library must treat that as "busy", not "down".
-    request_queue_size = 4
+class Daemon:
+    """One thread, one selector: a request costs the daemon a single wake-up, which keeps it
+    quick to answer even on a loaded machine (the library gives it 150 ms)."""
 
     def __init__(self, path, args):
         self.args = args
-        self.lock = threading.Lock()
         self.log_fd = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self.leases = {}  # lock id -> port
         self.leased = set()
@@ -92,7 +88,15 @@ class Daemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             self.held = [self.hold_port() for _ in range(3)]
         if args.mode == "garbage":
             self.log("# garbage-variants %d" % len(GARBAGE))
-        super().__init__(path, Handler)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        # A small listen backlog on purpose: a burst of conflicts (the 16-thread test)
+        # overflows it, and the library must treat that as "busy", not "down".
+        self.listener.listen(4)
+        self.listener.setblocking(False)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.held_answers = []  # (connection, answer) waiting for the --go file
 
     def hold_port(self):
         s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -113,8 +117,7 @@ class Daemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def free_port(self, asked, proto):
         kind = socket.SOCK_DGRAM if proto == "udp" else socket.SOCK_STREAM
-        start = self.cursor.get((asked, proto), asked)
-        port = start
+        port = self.cursor.get((asked, proto), asked)
         for _ in range(65535):
             port = port + 1 if port < 65535 else 1024
             if port not in self.leased and port != asked and port_is_free(port, kind):
@@ -129,12 +132,11 @@ class Daemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         if verb == "PING":
             return b"OK pong version=1\n"
         if verb == "RELEASE":
-            with self.lock:
-                port = self.leases.pop(fields.get("lock", ""), None)
-                if port is None:
-                    return b"ERR code=NOT_FOUND no such lease\n"
-                self.leased.discard(port)
-                return b"OK port=%d\n" % port
+            port = self.leases.pop(fields.get("lock", ""), None)
+            if port is None:
+                return b"ERR code=NOT_FOUND no such lease\n"
+            self.leased.discard(port)
+            return b"OK port=%d\n" % port
         if verb != "REASSIGN":
             return b"ERR code=UNKNOWN_VERB unknown verb\n"
         mode = self.args.mode
@@ -147,50 +149,89 @@ class Daemon(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             proto = fields["proto"]
         except (KeyError, ValueError):
             return b"ERR code=BAD_REQUEST pid, port and proto are required\n"
-        with self.lock:
-            n = self.answers
-            self.answers += 1
-            failed = fields.get("failed")
-            if failed is not None:
-                for lock, port in list(self.leases.items()):
-                    if str(port) == failed:
-                        del self.leases[lock]
-                        self.leased.discard(port)
-            if mode == "garbage":
-                text = GARBAGE[n % len(GARBAGE)]
-                return text.replace(b"{free}", b"%d" % self.free_port(asked, proto))
-            if mode == "always-busy" or (mode == "race" and n == 0):
-                port = self.held[n % len(self.held)].getsockname()[1]
-            else:
-                port = self.free_port(asked, proto)
-                if port is None:
-                    return b"ERR code=EXHAUSTED no free port\n"
-            lock = self.new_lock(port)
-            return b"OK port=%d type=test lock=%s\n" % (port, lock.encode())
+        n = self.answers
+        self.answers += 1
+        failed = fields.get("failed")
+        if failed is not None:
+            for lock, port in list(self.leases.items()):
+                if str(port) == failed:
+                    del self.leases[lock]
+                    self.leased.discard(port)
+        if mode == "garbage":
+            text = GARBAGE[n % len(GARBAGE)]
+            return text.replace(b"{free}", b"%d" % self.free_port(asked, proto))
+        if mode == "always-busy" or (mode == "race" and n == 0):
+            port = self.held[n % len(self.held)].getsockname()[1]
+        else:
+            port = self.free_port(asked, proto)
+            if port is None:
+                return b"ERR code=EXHAUSTED no free port\n"
+        lock = self.new_lock(port)
+        return b"OK port=%d type=test lock=%s\n" % (port, lock.encode())
 
+    def send(self, conn, answer):
+        # Logged before it is sent, so the log is complete when the client returns.
+        self.log("< " + answer.decode("utf-8", "replace").rstrip("\n"))
+        try:
+            conn.sendall(answer)  # a few bytes: fits in the socket buffer at once
+        except OSError:
+            self.drop(conn)
+            return
+        if not answer.endswith(b"\n"):
+            self.drop(conn)
 
-class Handler(socketserver.StreamRequestHandler):
-    def handle(self):
-        srv = self.server
-        srv.log("+ connect")
-        for raw in self.rfile:
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            srv.log("> " + line)
-            answer = srv.answer(line)
+    def drop(self, conn):
+        try:
+            self.selector.unregister(conn)
+        except (KeyError, ValueError):
+            pass
+        conn.close()
+
+    def on_readable(self, conn, state):
+        try:
+            data = conn.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            self.drop(conn)
+            return
+        if state["hung"]:
+            return  # hold the connection until the client gives up
+        state["buf"] += data
+        while b"\n" in state["buf"]:
+            raw, _, state["buf"] = state["buf"].partition(b"\n")
+            line = raw.decode("utf-8", "replace")
+            self.log("> " + line)
+            answer = self.answer(line)
             if answer is None:
-                self.rfile.read()  # hold the connection until the client gives up
+                state["hung"] = True
                 return
-            if srv.args.delay_ms:
-                time.sleep(srv.args.delay_ms / 1000.0)
-            # Logged before it is sent, so the log is complete when the client returns.
-            srv.log("< " + answer.decode("utf-8", "replace").rstrip("\n"))
-            try:
-                self.wfile.write(answer)
-                self.wfile.flush()
-            except OSError:
-                return
-            if not answer.endswith(b"\n"):
-                return
+            if self.args.mode == "hold" and not os.path.exists(self.args.go):
+                self.held_answers.append((conn, answer))
+            else:
+                self.send(conn, answer)
+
+    def serve_forever(self):
+        while True:
+            timeout = 0.001 if self.held_answers else None  # poll for --go meanwhile
+            for key, _ in self.selector.select(timeout):
+                if key.fileobj is self.listener:
+                    while True:
+                        try:
+                            conn, _ = self.listener.accept()
+                        except BlockingIOError:
+                            break
+                        conn.setblocking(False)
+                        self.log("+ connect")
+                        self.selector.register(conn, selectors.EVENT_READ,
+                                               {"buf": b"", "hung": False})
+                else:
+                    self.on_readable(key.fileobj, key.data)
+            if self.held_answers and os.path.exists(self.args.go):
+                for conn, answer in self.held_answers:
+                    if conn.fileno() >= 0:
+                        self.send(conn, answer)
+                self.held_answers = []
 
 
 def main():
@@ -199,11 +240,11 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--ready", help="file created once the socket accepts connections")
     p.add_argument("--mode", default="normal",
-                   choices=["normal", "slow", "refuse", "hang", "race", "always-busy", "garbage"])
-    p.add_argument("--delay-ms", type=int, default=0)
+                   choices=["normal", "hold", "refuse", "hang", "race", "always-busy", "garbage"])
+    p.add_argument("--go", help="hold mode: answers wait until this file exists")
     args = p.parse_args()
-    if args.mode == "slow" and not args.delay_ms:
-        args.delay_ms = 60
+    if args.mode == "hold" and not args.go:
+        p.error("--mode hold needs --go")
     try:
         os.unlink(args.socket)
     except FileNotFoundError:

@@ -78,12 +78,13 @@ new_dir() {
     dirs+=("$dir")
 }
 
-# start_daemon <dir> <mode>: the fake daemon on <dir>/styxy.sock, logging to <dir>/daemon.log
+# start_daemon <dir> <mode>: the fake daemon on <dir>/styxy.sock, logging to <dir>/daemon.log;
+# in hold mode its answers wait for <dir>/go
 start_daemon() {
     : >"$1/daemon.log"
     [ "$2" = none ] && return 0
     env -u LD_PRELOAD "$PYTHON" "$here/fake_daemon.py" --socket "$1/styxy.sock" \
-        --log "$1/daemon.log" --ready "$1/ready" --mode "$2" 2>"$1/daemon.err" &
+        --log "$1/daemon.log" --ready "$1/ready" --go "$1/go" --mode "$2" 2>"$1/daemon.err" &
     pids+=($!)
     local i
     for i in $(seq 1 500); do
@@ -95,25 +96,52 @@ start_daemon() {
     return 1
 }
 
+# The library gives the daemon 150 ms. On a machine overloaded by other work (1-minute load
+# average above the number of CPUs) the fake daemon may not even be scheduled in that time,
+# and the library rightly falls back to EADDRINUSE. Only then is a failed test run once more,
+# and the output says so; on a machine that is not overloaded, a failure is a failure.
+overloaded() {
+    local load cpus
+    load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null) || return 1
+    cpus=$(nproc)
+    awk -v l="$load" -v c="$cpus" 'BEGIN { exit !(l > c) }' && echo "$load"
+}
+
 # run_c <test> <daemon mode> [VAR=value ...]: one C test under LD_PRELOAD
 run_c() {
-    local name=$1 mode=$2
+    local name=$1 mode=$2 load
     shift 2
     selected "$name" || return 0
-    new_dir
-    if ! start_daemon "$dir" "$mode" >"$dir/out" 2>&1; then
-        report "$name" fail "$dir/out"
-        cleanup
-        return 0
-    fi
-    # shellcheck disable=SC2086 # RUNNER is a command line
-    if env LD_PRELOAD="$PRELOAD" STYXY_SOCKET="$dir/styxy.sock" STYXY_TEST_LOG="$dir/daemon.log" \
-        STYXY_TEST_DIR="$dir" "$@" $RUNNER "$TEST_BIN" "$name" >>"$dir/out" 2>&1; then
+    run_c_once "$name" "$mode" "$@" && return 0
+    load=$(overloaded) || { report "$name" fail "$dir/out" "$dir/daemon.log"; cleanup; return 0; }
+    printf 'retry %s: it failed with the load average at %s on %s CPUs; first attempt:\n' \
+        "$name" "$load" "$(nproc)"
+    sed 's/^/     | /' "$dir/out"
+    cleanup
+    if run_c_once "$name" "$mode" "$@"; then
         report "$name" ok "$dir/out"
     else
         report "$name" fail "$dir/out" "$dir/daemon.log"
     fi
     cleanup
+}
+
+# One attempt; on success it reports and cleans up, on failure it leaves $dir for run_c.
+run_c_once() {
+    local name=$1 mode=$2
+    shift 2
+    new_dir
+    if ! start_daemon "$dir" "$mode" >"$dir/out" 2>&1; then
+        return 1
+    fi
+    # shellcheck disable=SC2086 # RUNNER is a command line
+    if env LD_PRELOAD="$PRELOAD" STYXY_SOCKET="$dir/styxy.sock" STYXY_TEST_LOG="$dir/daemon.log" \
+        STYXY_TEST_DIR="$dir" "$@" $RUNNER "$TEST_BIN" "$name" >>"$dir/out" 2>&1; then
+        report "$name" ok "$dir/out"
+        cleanup
+        return 0
+    fi
+    return 1
 }
 
 # Only the hook is exported: everything else is hidden.
@@ -146,15 +174,29 @@ print(opener.open(sys.argv[1], timeout=3).status)' "$1" 2>/dev/null
 # port held busy on 0.0.0.0, runs under LD_PRELOAD; the notice on its stderr names the new
 # port; an HTTP GET on that port must answer 200; the daemon must have the server's pid.
 server_test() {
+    local name=$1 load
+    selected "$name" || return 0
+    server_test_once "$@" && return 0
+    load=$(overloaded) || { report "$name" fail "$dir/out" "$dir/daemon.log"; cleanup; return 0; }
+    printf 'retry %s: it failed with the load average at %s on %s CPUs; first attempt:\n' \
+        "$name" "$load" "$(nproc)"
+    sed 's/^/     | /' "$dir/out"
+    cleanup
+    if server_test_once "$@"; then
+        return 0
+    fi
+    report "$name" fail "$dir/out" "$dir/daemon.log"
+    cleanup
+}
+
+# One attempt; on success it reports and cleans up, on failure it leaves $dir for server_test.
+server_test_once() {
     local name=$1 host=$2
     shift 2
-    selected "$name" || return 0
     new_dir
     local out=$dir/out
     if ! start_daemon "$dir" normal >"$out" 2>&1; then
-        report "$name" fail "$out"
-        cleanup
-        return 0
+        return 1
     fi
     env -u LD_PRELOAD "$PYTHON" -c 'import socket, sys, time
 s = socket.socket()
@@ -184,9 +226,7 @@ time.sleep(600)' "$dir/busy.tmp" &
     done
     if [ -z "$given" ]; then
         { echo "no notice from the server (busy port ${busy:-?})"; cat "$dir/server.err"; } >>"$out"
-        report "$name" fail "$out" "$dir/daemon.log"
-        cleanup
-        return 0
+        return 1
     fi
     for i in $(seq 1 100); do
         status=$(http_get "http://$host:$given/")
@@ -196,11 +236,11 @@ time.sleep(600)' "$dir/busy.tmp" &
     if [ "$status" = 200 ] && grep -q "^> REASSIGN pid=$server port=$busy proto=tcp$" "$dir/daemon.log"; then
         echo "  $busy busy -> notice: port $given -> GET http://$host:$given/ -> $status" >>"$out"
         report "$name" ok "$out"
-    else
-        { echo "GET http://$host:$given/ -> ${status:-nothing}"; cat "$dir/server.err"; } >>"$out"
-        report "$name" fail "$out" "$dir/daemon.log"
+        cleanup
+        return 0
     fi
-    cleanup
+    { echo "GET http://$host:$given/ -> ${status:-nothing}"; cat "$dir/server.err"; } >>"$out"
+    return 1
 }
 
 # C tests: <name> <fake daemon mode> [environment]
@@ -211,9 +251,9 @@ run_c dualstack_conflict normal
 run_c v4mapped_conflict  normal
 run_c threads16          normal
 run_c fork_child         normal
-run_c fork_inflight      slow
-run_c reentry_signal     slow
-run_c cancel_during_conflict slow
+run_c fork_inflight      hold
+run_c reentry_signal     hold
+run_c cancel_during_conflict hold
 run_c mptcp_conflict     normal
 run_c daemon_absent      none
 run_c daemon_hung        hang

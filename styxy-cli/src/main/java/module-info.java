@@ -1,6 +1,11 @@
-/** The styxy command-line client. Talks to the daemon over a raw socket; loads no server code. */
+/**
+ * The styxy command-line client. Talks to the daemon over a plain socket and loads no server code. picocli is
+ * compiled into this module from its released sources (current bytecode, so the JDK's AOT cache can keep it).
+ */
 module io.styxy.cli {
-    requires info.picocli;
+    requires jdk.unsupported; // sun.misc.Signal: `styxy run` forwards SIGINT/SIGTERM to its child
 
-    opens io.styxy.cli to info.picocli;
+    exports io.styxy.cli; // Main.run(out, err, args) and the ToolProvider; all else is package-private
+
+    provides java.util.spi.ToolProvider with io.styxy.cli.StyxyToolProvider;
 }

@@ -17,11 +17,11 @@ module io.styxy.server {
     requires io.helidon.metrics.api;
     requires com.fasterxml.jackson.databind;
     requires java.sql;
+    requires jdk.net;
     requires org.xerial.sqlitejdbc;
 
     uses io.styxy.api.spi.ServiceTypeProvider;
     uses io.styxy.api.spi.PortObserverProvider;
 
-    opens io.styxy.server.http to com.fasterxml.jackson.databind;
     opens io.styxy.server.config to com.fasterxml.jackson.databind;
 }

@@ -6,6 +6,7 @@
  */
 module io.styxy.observers.procfs {
     requires io.styxy.api;
+    requires io.styxy.observers.support;
 
     provides io.styxy.api.spi.PortObserverProvider with io.styxy.observers.procfs.ProcfsObserverProvider;
 }

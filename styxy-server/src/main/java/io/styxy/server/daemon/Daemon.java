@@ -13,16 +13,21 @@ import io.styxy.server.engine.Engine;
 import io.styxy.server.engine.EngineSettings;
 import io.styxy.server.engine.ServiceTypeCatalog;
 import io.styxy.server.http.ApiContext;
+import io.styxy.server.http.ConfigFacts;
 import io.styxy.server.http.HttpApi;
+import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
 import io.styxy.server.plugins.ServiceTypeSources;
 import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
+import io.styxy.server.unix.LineProtocol;
+import io.styxy.server.unix.UnixSocketServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -31,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,21 +47,34 @@ public final class Daemon implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SWEEP_INTERVAL_MS = 250;
+    private static final Duration UNIX_IDLE = Duration.ofSeconds(30);
+    /** Helidon's metrics observer (Micrometer) at /v1/observe/metrics; see docs/api.md for the measurements. */
+    private static final boolean HELIDON_METRICS = Boolean.getBoolean("styxy.helidonMetrics");
+
+    /** Counts Unix-socket requests in the HTTP adapter's metrics. */
+    private record ApiMetricsHook(HttpApi api) implements java.util.function.BiConsumer<String, String> {
+        @Override
+        public void accept(String verb, String result) {
+            api.metrics().increment("styxy_unix_requests_total", "verb", verb, "result", result);
+        }
+    }
 
     private final StateDir state;
     private final DaemonLock lock;
     private final Engine engine;
     private final SqliteLeaseStore store;
-    private final ObserverListenerView observers;
+    private final ObserverHub observers;
     private final ScheduledExecutorService sweeper;
     private final WebServer server;
     private final AuditLog audit;
     private final DaemonOptions options;
+    private final HttpApi api;
+    private final UnixSocketServer unix;
     private boolean closed;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
-                   ObserverListenerView observers, ScheduledExecutorService sweeper, WebServer server,
-                   AuditLog audit) {
+                   ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
+                   AuditLog audit, HttpApi api, UnixSocketServer unix) {
         this.options = options;
         this.state = state;
         this.lock = lock;
@@ -65,6 +84,8 @@ public final class Daemon implements AutoCloseable {
         this.sweeper = sweeper;
         this.server = server;
         this.audit = audit;
+        this.api = api;
+        this.unix = unix;
     }
 
     /** Starts every part, or fails having started nothing that keeps running. */
@@ -75,8 +96,10 @@ public final class Daemon implements AutoCloseable {
             throw new AlreadyRunningException(describeRunning(state));
         }
         SqliteLeaseStore store = null;
-        ObserverListenerView observers = null;
+        ObserverHub observers = null;
         ScheduledExecutorService sweeper = null;
+        HttpApi api = null;
+        UnixSocketServer unix = null;
         try {
             Instant startedAt = Instant.now();
             String token = state.token();
@@ -89,14 +112,24 @@ public final class Daemon implements AutoCloseable {
             if (store.movedAside() != null) {
                 audit.record("DATABASE_MOVED_ASIDE", Map.of("file", store.movedAside().toString()));
             }
-            observers = ObserverListenerView.best(options.observer() != null ? options.observer()
-                    : config.observer());
+            // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
+            AtomicReference<Engine> engineRef = new AtomicReference<>();
+            observers = new ObserverHub(ObserverHub.builtinProviders(), ObserverHub.Settings.defaults()
+                    .withForcedObserver(options.observer() != null ? options.observer() : config.observer()),
+                    event -> {
+                        Engine e = engineRef.get();
+                        if (e != null) {
+                            e.publish(event);
+                        }
+                    });
             EngineSettings settings = EngineSettings.defaults().withAutoRanges(config.autoRanges())
                     .withEphemeralRange(ephemeral).withHeartbeat(config.heartbeatInterval(),
                             config.missedHeartbeats());
             Engine engine = new Engine(new ServiceTypeCatalog(catalog), settings, InstantSource.system(),
                     new ProcfsProcessTable(), new SocketPortProbe(), observers, store,
                     new ConfigFileTypeWriter(state, audit));
+            engineRef.set(engine);
+            observers.start();
 
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                     .name("styxy-sweeper").unstarted(r));
@@ -109,24 +142,41 @@ public final class Daemon implements AutoCloseable {
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
             WebServer[] holder = new WebServer[1];
-            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt);
+            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
+                    options.socket(), state.root(), new HubObservation(observers),
+                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
+                            config.durability()));
+            api = HttpApi.create(ctx);
+            HttpApi http = api;
+            ApiMetricsHook metricsHook = new ApiMetricsHook(http);
+            unix = UnixSocketServer.start(options.socket(), new LineProtocol(engine, metricsHook), UNIX_IDLE);
             WebServer server;
             try {
-                server = WebServer.builder().host("127.0.0.1").port(options.port())
-                        .routing(r -> HttpApi.routing(r, ctx)).build().start();
+                var builder = WebServer.builder().port(options.port());
+                http.configure(builder, HELIDON_METRICS);
+                server = builder.build().start();
             } catch (RuntimeException e) {
                 throw new IOException("cannot listen on 127.0.0.1:" + options.port() + " (" + e.getMessage()
                         + "); choose another port with --port or STYXY_DAEMON_PORT", e);
             }
             holder[0] = server;
-            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit);
+            Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit, api,
+                    unix);
             daemon.writeInfo(startedAt);
-            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port()));
-            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " (pid "
-                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.name()
+            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port(),
+                    "socket", unix.path().toString()));
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " and "
+                    + unix.path() + " (pid "
+                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.activeObserver()
                     + ")");
             return daemon;
         } catch (ConfigException | IOException | RuntimeException e) {
+            if (unix != null) {
+                unix.close();
+            }
+            if (api != null) {
+                api.close();
+            }
             if (sweeper != null) {
                 sweeper.shutdownNow();
             }
@@ -180,6 +230,8 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
+        unix.close();
+        api.close();
         server.stop();
         sweeper.shutdownNow();
         observers.close();

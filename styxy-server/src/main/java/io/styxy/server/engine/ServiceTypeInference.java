@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 /**
  * Guesses a listener's service type from its command line. The rules are data, in one ordered table: the first
  * match wins. Patterns match whole words of the command (program names, subcommands, module names), never
- * arbitrary substrings, so {@code /home/vitest-user/app} is not "vite" and {@code majestic} is not "jest".
+ * arbitrary substrings, so {@code /home/vitest-user/app} is not "vite", {@code majestic} is not "jest", and
+ * {@code npm install} is not a dev server. Pure: no I/O.
  */
 public final class ServiceTypeInference {
 
@@ -20,33 +21,58 @@ public final class ServiceTypeInference {
         }
     }
 
-    // Token boundaries as lookarounds (they consume nothing, so rules can chain tokens): a token starts after the
-    // start, a space, '/', '=' or '@', and ends before the end, a space, ':', '@', '/' or a file extension.
-    private static final String B = "(?<![^\\s/=@])";
-    private static final String E = "(?![^\\s:@/.])";
+    /**
+     * Start of a word: the start of the command, or a space, slash, {@code =}, {@code @} or quote before it. So
+     * {@code /usr/bin/vite}, {@code --config=jest} and {@code npx vite@5} count, {@code invite} and {@code majestic}
+     * do not.
+     */
+    private static final String B = "(?:^|[\\s/=@'\"])";
+    /**
+     * End of a word: the end of the command, a space, {@code :}, {@code @} or quote after it, or a script suffix
+     * ({@code vite.js}, {@code manage.py}, {@code kafka-server-start.sh}). A following {@code -}, {@code _}, {@code /}
+     * or letter means another word: {@code jest-worker}, {@code vite-plugin}, {@code /home/u/flask-app/} do not count.
+     */
+    private static final String E = "(?=$|[\\s:@'\"]|\\.(?:[cm]?[jt]sx?|py|rb|sh|exe)(?:$|[\\s:]))";
 
-    /** The table. Order matters: specific tools before the generic runtimes that launch them. */
+    /** The end of a word followed by its file suffix, if any: for rules that go on to the next argument. */
+    private static final String W = E + "\\S*";
+
+    private static Rule word(String type, String alternatives) {
+        return Rule.of(type, B + "(?:" + alternatives + ")" + E);
+    }
+
+    /** The table. Order matters: specific tools before the generic runtimes and package managers that launch them. */
     public static final List<Rule> RULES = List.of(
-            Rule.of("storybook", B + "(storybook|start-storybook|build-storybook)" + E),
-            Rule.of("test", B + "(cypress|playwright|jest|vitest|karma|wdio|chromedriver|geckodriver)" + E),
-            Rule.of("test", "--remote-debugging-port"),
-            Rule.of("docs", B + "(docusaurus|mkdocs|vitepress|jekyll|hugo|mdbook|sphinx-autobuild)" + E),
-            Rule.of("functions", B + "firebase" + E + ".*" + B + "emulators?(:start)?" + E),
-            Rule.of("functions", B + "(netlify-lambda|functions-framework|func)" + E + ".*" + B + "start" + E),
-            Rule.of("database", B + "(postgres|postgresql|mysqld|mariadbd|mongod|redis-server|cockroach)" + E),
-            Rule.of("infrastructure", B + "(memcached|valkey-server|consul|vault)" + E),
-            Rule.of("messaging", B + "(rabbitmq-server|kafka-server-start(\\.sh)?|nats-server|beam\\.smp)" + E),
-            Rule.of("monitoring", B + "(grafana|grafana-server|prometheus|alertmanager|jaeger|otelcol)" + E),
-            Rule.of("proxy", B + "(nginx|caddy|traefik|haproxy|ngrok|cloudflared|mitmproxy|envoy)" + E),
-            Rule.of("ai", B + "(ollama|llama-server|vllm|text-generation-launcher|lmstudio)" + E),
-            Rule.of("dev", B + "(vite|next|nuxt|astro|remix|webpack-dev-server|webpack serve|react-scripts|ng|parcel"
-                    + "|svelte-kit|gatsby|expo|metro)" + E + ".*" + B + "(dev|start|serve|develop)?"),
-            Rule.of("dev", B + "(npm|pnpm|yarn|bun)" + E + ".*" + B + "(run\\s+)?(dev|start|serve)" + E),
-            Rule.of("api", B + "(uvicorn|gunicorn|hypercorn|fastapi|flask|rails|puma|nodemon)" + E),
-            Rule.of("api", B + "manage\\.py" + E + ".*" + B + "runserver" + E),
-            Rule.of("api", B + "-m\\s+http\\.server" + E),
+            word("storybook", "storybook|start-storybook|build-storybook"),
+            word("test", "cypress|playwright|jest|vitest|karma|wdio|chromedriver|geckodriver|msedgedriver"
+                    + "|selenium-server|testcafe"),
+            Rule.of("test", "/ms-playwright/|/@playwright/test/|--remote-debugging-port(?:=|\\s|$)"),
+            word("docs", "docusaurus|mkdocs|vitepress|jekyll|hugo|mdbook|sphinx-autobuild|docsify"),
+            Rule.of("functions", B + "firebase" + E + ".*" + B + "emulators?(?::start|:exec)?" + E),
+            Rule.of("functions", B + "(?:netlify-lambda|functions-framework|func)" + E + ".*" + B + "start" + E),
+            Rule.of("functions", B + "(?:cloud-firestore-emulator|cloud-storage-rules-runtime|pubsub-emulator"
+                    + "|firebase-database-emulator)[-.\\w]*" + E),
+            word("database", "postgres|postgresql|mysqld|mariadbd|mongod|redis-server|cockroach|clickhouse-server"
+                    + "|influxd"),
+            word("infrastructure", "memcached|valkey-server|consul|vault|minio|localstack"),
+            word("coordination", "etcd|zkserver|zookeeper-server-start|styxy"),
+            word("messaging", "rabbitmq-server|kafka-server-start|nats-server|beam\\.smp|mosquitto"),
+            word("monitoring", "grafana|grafana-server|prometheus|alertmanager|jaeger-all-in-one|jaeger|otelcol"
+                    + "|otelcol-contrib"),
+            word("proxy", "nginx|caddy|traefik|haproxy|ngrok|cloudflared|mitmproxy|mitmdump|envoy"),
+            word("ai", "ollama|llama-server|vllm|text-generation-launcher|lmstudio"),
+            word("dev", "vite|webpack-dev-server|next-server|nuxi|nuxt|astro|parcel|gatsby|expo|metro|svelte-kit"
+                    + "|remix|live-server|browser-sync"),
+            Rule.of("dev", B + "next" + W + "\\s+(?:dev|start)" + E),
+            Rule.of("dev", B + "react-scripts" + E + ".*" + B + "start" + E),
+            Rule.of("dev", B + "(?:ng|webpack|webpack-cli)" + W + "\\s+serve" + E),
+            Rule.of("dev", B + "(?:npm|npm-cli|pnpm|yarn|bun)" + W + "(?:\\s+run)?\\s+(?:dev|start|serve)" + E),
+            Rule.of("dev", B + "deno" + W + "\\s+task\\s+(?:dev|start)" + E),
+            word("api", "uvicorn|gunicorn|hypercorn|daphne|fastapi|flask|rails|puma|nodemon|json-server"
+                    + "|http-server|express|fastify|koa|nest"),
+            Rule.of("api", B + "(?:manage\\.py|django-admin)" + E + ".*" + B + "runserver" + E),
             Rule.of("api", B + "http\\.server" + E),
-            Rule.of("api", B + "(express|fastify|koa|nest)" + E));
+            Rule.of("api", B + "php" + W + "\\s+(?:-s|artisan\\s+serve)" + E));
 
     private ServiceTypeInference() {
     }

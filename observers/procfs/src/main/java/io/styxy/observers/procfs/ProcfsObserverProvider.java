@@ -4,6 +4,8 @@ import io.styxy.api.spi.Availability;
 import io.styxy.api.spi.ObserverConfig;
 import io.styxy.api.spi.PortObserver;
 import io.styxy.api.spi.PortObserverProvider;
+import io.styxy.observers.support.Tools;
+import io.styxy.observers.support.Users;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +13,15 @@ import java.nio.file.Path;
 /** Provides the procfs observer on Linux. */
 public final class ProcfsObserverProvider implements PortObserverProvider {
 
+    private final Path proc;
+
     /** Required by {@link java.util.ServiceLoader}; does nothing. */
     public ProcfsObserverProvider() {
+        this(Path.of("/proc"));
+    }
+
+    ProcfsObserverProvider(Path proc) {
+        this.proc = proc;
     }
 
     @Override
@@ -27,18 +36,17 @@ public final class ProcfsObserverProvider implements PortObserverProvider {
 
     @Override
     public Availability availability() {
-        Path root = Path.of("/proc");
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-            return Availability.unusable("procfs needs Linux");
+        if (!Tools.isLinux()) {
+            return Availability.unusable("procfs needs Linux (os.name is " + System.getProperty("os.name") + ")");
         }
-        if (!Files.isReadable(root.resolve("net/tcp"))) {
-            return Availability.unusable("/proc/net/tcp is not readable");
+        if (!Files.isReadable(proc.resolve("net/tcp"))) {
+            return Availability.unusable(proc.resolve("net/tcp") + " is not readable");
         }
-        return Availability.usable("reads /proc/net/{tcp,tcp6,udp,udp6} and /proc/<pid>/fd");
+        return Availability.usable("reads " + proc + "/net/{tcp,tcp6,udp,udp6} and " + proc + "/<pid>/fd, no fork");
     }
 
     @Override
     public PortObserver create(ObserverConfig config) {
-        return new ProcfsObserver(Path.of("/proc"), config.resolveOwners());
+        return new ProcfsObserver(proc, config.resolveOwners(), Users.system());
     }
 }

@@ -3,7 +3,6 @@ package io.styxy.observers.procfs;
 import io.styxy.api.AddressFamily;
 import io.styxy.api.Protocol;
 
-/** One row of a {@code /proc/net} socket table. */
-record RawSocket(Protocol protocol, AddressFamily family, String address, int port, int remotePort, String state,
-                 int uid, long inode) {
+/** One listening row of a {@code /proc/net} socket table. */
+record RawSocket(Protocol protocol, AddressFamily family, String address, int port, long uid, long inode) {
 }

@@ -1,0 +1,241 @@
+package io.styxy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The packaged command (bin/styxy) against the real daemon, in a temporary STYXY_HOME on a kernel-chosen port.
+ * Needs the daemon built (styxy-server/target/modules): a full reactor build packages it before this module.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliEndToEndIT {
+    static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
+    static final Path LAUNCHER = ROOT.resolve("bin/styxy");
+    static Path tmp;
+    static Path home;
+    static int port;
+
+    record Run(int code, String out, String err) {
+        Map<String, Object> json() {
+            return Json.parseObject(out);
+        }
+    }
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        assumeTrue(Files.isRegularFile(ROOT.resolve("styxy-server/target/modules/styxy-server.jar")),
+                "the daemon is not packaged (run the whole reactor: ./mvnw verify)");
+        tmp = Files.createTempDirectory("styxy-cli-it");
+        home = tmp.resolve("home");
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        if (home == null) {
+            return;
+        }
+        // whatever happened, no daemon outlives the test
+        DaemonFiles.Info info = readInfo();
+        if (info != null) {
+            ProcessHandle.of(info.pid()).ifPresent(p -> {
+                p.destroy();
+                try {
+                    p.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    p.destroyForcibly();
+                }
+            });
+        }
+        try (Stream<Path> files = Files.walk(tmp)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    static DaemonFiles.Info readInfo() {
+        var sink = new java.io.PrintWriter(new java.io.StringWriter());
+        return DaemonFiles.read(new Ctx(sink, sink, Map.of("STYXY_HOME", home.toString()), tmp, tmp, false, false));
+    }
+
+    static Run styxy(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(LAUNCHER.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.directory(tmp.toFile());
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        pb.environment().remove("LD_PRELOAD");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("styxy " + String.join(" ", args) + " did not finish within 60 s");
+        }
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    @Test
+    @Order(1)
+    void startAnswersAndASecondStartChangesNothing() throws Exception {
+        Run start = styxy("daemon", "start");
+        assertThat(start.code()).as(start.err()).isZero();
+        assertThat(start.out()).contains("Styxy daemon started").contains("port " + port);
+        DaemonFiles.Info info = readInfo();
+        assertThat(info).isNotNull();
+        assertThat(info.alive()).isTrue();
+
+        Run again = styxy("daemon", "start", "--json");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.json()).containsEntry("status", "already_running").containsEntry("pid", info.pid());
+        assertThat(readInfo().pid()).isEqualTo(info.pid());
+
+        Run status = styxy("daemon", "status", "--json");
+        assertThat(status.code()).isZero();
+        assertThat(status.json()).containsEntry("running", true);
+        assertThat(styxy("daemon", "status").out()).contains("Styxy daemon is running").contains("uptime");
+    }
+
+    @Test
+    @Order(2)
+    void allocateCheckListRelease() throws Exception {
+        Run alloc = styxy("allocate", "-s", "dev", "-n", "web", "--json");
+        assertThat(alloc.code()).as(alloc.err()).isZero();
+        Map<String, Object> lease = Json.obj(alloc.json().get("lease"));
+        long leased = Json.num(lease.get("port"), -1);
+        String lock = Json.str(lease.get("lock_id"));
+        assertThat(leased).isBetween(3000L, 3999L);
+        assertThat(lock).isNotBlank();
+
+        Run check = styxy("check", Long.toString(leased), "--json");
+        assertThat(check.code()).as(check.err()).isZero();
+        assertThat(check.json()).containsEntry("available", false);
+        assertThat(Json.obj(check.json().get("lease"))).containsEntry("lock_id", lock);
+        assertThat(styxy("check", Long.toString(leased)).out()).contains("in use").contains(lock)
+                .doesNotContain("undefined");
+
+        Run list = styxy("list", "--json");
+        assertThat(list.code()).isZero();
+        assertThat(list.out()).contains(lock);
+        assertThat(styxy("list", "--service", "dev").out()).contains(Long.toString(leased)).contains("web");
+
+        Run release = styxy("release", lock);
+        assertThat(release.code()).as(release.err()).isZero();
+        assertThat(release.out()).contains("Released port " + leased);
+        assertThat(styxy("list", "--json").out()).doesNotContain(lock);
+        assertThat(styxy("release", lock).code()).isEqualTo(4);
+    }
+
+    @Test
+    @Order(3)
+    void runExportsThePortHoldsTheLeaseWhileRunningAndReleasesAfter() throws Exception {
+        Path seen = tmp.resolve("run-port");
+        Path during = tmp.resolve("run-list");
+        Path lib = ROOT.resolve("interposer/target/libstyxy-interpose.so");
+        Run run = styxy("run", "-s", "api", "-n", "child", "--", "bash", "-c",
+                "echo \"$PORT $STYXY_PORT\" > '" + seen + "'; '" + LAUNCHER + "' list --json > '" + during
+                        + "'; printf '%s' \"$LD_PRELOAD\" > '" + seen + ".preload'; exit 7");
+        assertThat(run.code()).as(run.err()).isEqualTo(7);
+        String[] ports = Files.readString(seen).strip().split(" ");
+        assertThat(ports[0]).isEqualTo(ports[1]);
+        String port = ports[0];
+        if (Files.isRegularFile(lib)) {
+            assertThat(Files.readString(Path.of(seen + ".preload"))).isEqualTo(lib.toString());
+        }
+        Map<String, Object> duringList = Json.parseObject(Files.readString(during));
+        assertThat(Json.list(duringList.get("leases"))).anySatisfy(l -> {
+            assertThat(Json.num(Json.obj(l).get("port"), -1)).isEqualTo(Long.parseLong(port));
+            assertThat(Json.obj(l).get("service_name")).isEqualTo("child");
+        });
+        Map<String, Object> after = styxy("list", "--json").json();
+        assertThat(Json.list(after.get("leases"))).noneSatisfy(
+                l -> assertThat(Json.obj(l).get("service_name")).isEqualTo("child"));
+    }
+
+    @Test
+    @Order(4)
+    void shellInitTurnsThePreloadOnInBash() throws Exception {
+        Path lib = ROOT.resolve("interposer/target/libstyxy-interpose.so");
+        assumeTrue(Files.isRegularFile(lib), "the interposer is not built");
+        Run init = styxy("shell-init", "bash");
+        assertThat(init.code()).as(init.err()).isZero();
+        Path f = tmp.resolve("init.sh");
+        Files.writeString(f, init.out());
+        ProcessBuilder pb = new ProcessBuilder("bash", "-c", "LD_PRELOAD=/lib/x.so; source '" + f + "'; source '"
+                + f + "'; printf '%s' \"$LD_PRELOAD\"");
+        pb.environment().remove("LD_PRELOAD");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).isZero();
+        assertThat(out).isEqualTo("/lib/x.so " + lib);
+        assertThat(styxy("preload-path").out().strip()).isEqualTo(lib.toString());
+    }
+
+    @Test
+    @Order(5)
+    void whereShowsTheLedger() throws Exception {
+        Run where = styxy("where", "--json");
+        assumeTrue(!where.out().contains("NO_ROUTE"), "this daemon does not serve /v1/reassignments yet");
+        assertThat(where.code()).as(where.err()).isZero();
+        assertThat(where.json()).containsKey("reassignments");
+    }
+
+    @Test
+    @Order(6)
+    void doctorAndConfigWorkWithAuthOn() throws Exception {
+        Run show = styxy("config", "show", "--json");
+        assertThat(show.code()).as(show.err()).isZero();
+        assertThat(show.json()).containsKey("service_types");
+        Run doctor = styxy("doctor", "--json");
+        Map<String, Object> report = doctor.json(); // pure JSON whatever the verdict
+        assertThat(Json.list(report.get("checks")).toString()).contains("token accepted");
+    }
+
+    @Test
+    @Order(7)
+    void restartGivesANewDaemonAndStopWaitsForItsExit() throws Exception {
+        long before = readInfo().pid();
+        Run restart = styxy("daemon", "restart");
+        assertThat(restart.code()).as(restart.err()).isZero();
+        DaemonFiles.Info info = readInfo();
+        assertThat(info.pid()).isNotEqualTo(before);
+        assertThat(ProcessHandle.of(before).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+
+        Run stop = styxy("daemon", "stop");
+        assertThat(stop.code()).as(stop.err()).isZero();
+        assertThat(stop.out()).contains("stopped (pid " + info.pid());
+        assertThat(ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(styxy("daemon", "status").code()).isEqualTo(3);
+        assertThat(styxy("check", "3000").code()).isEqualTo(3);
+        Run stopAgain = styxy("daemon", "stop");
+        assertThat(stopAgain.code()).isZero();
+        assertThat(stopAgain.out()).contains("not running");
+    }
+}
