@@ -41,7 +41,7 @@ public final class BenchDaemon implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc", "-p", modules,
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", modules,
                 "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
         return cmd;
