@@ -79,6 +79,15 @@ stop_daemon() {
   DAEMON_PID=
 }
 
+cpu_ticks() { # user + system CPU ticks of a pid so far
+  awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null
+}
+
+# cpu_per_req <ticks before> <ticks after> <requests>: the daemon's CPU time per request, in µs
+cpu_per_req() {
+  awk -v a="$1" -v b="$2" -v n="$3" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1e6 / hz / n; else print "?" }'
+}
+
 rss_mb() { # VmRSS of a pid in MB
   awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *      [--warmup 10] [--duration 20] [--port 3000] [--type dev]
  * </pre>
  * {@code cycle}: {@code ALLOCATE type=dev} then {@code RELEASE lock=…} of what this connection got (each request
- * counts). {@code check}: {@code CHECK port=3000}. Prints one line: {@code requests=… rps=… p50_us=… p99_us=…
- * errors=…}; latencies are measured after the warm-up only.
+ * counts). {@code check}: {@code CHECK port=3000}. Prints one line: {@code requests=… total=… rps=… p50_us=…
+ * p99_us=… errors=…}; requests, rate and latencies count after the warm-up only, total counts the warm-up too.
  */
 public final class SocketLoad {
 
@@ -46,6 +46,7 @@ public final class SocketLoad {
         long measureFrom = start + (long) (warmup * 1e9);
         long end = measureFrom + (long) (duration * 1e9);
         AtomicLong errors = new AtomicLong();
+        AtomicLong total = new AtomicLong(); // warm-up included: bench/run divides the daemon's CPU time by it
         List<Latencies> all = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         final String m = mode;
@@ -65,6 +66,7 @@ public final class SocketLoad {
                         if (m.equals("check")) {
                             String a = client.call(check);
                             long t1 = System.nanoTime();
+                            total.incrementAndGet();
                             if (!a.startsWith("OK")) {
                                 errors.incrementAndGet();
                             }
@@ -74,6 +76,7 @@ public final class SocketLoad {
                         } else {
                             String a = client.call(allocate);
                             long t1 = System.nanoTime();
+                            total.incrementAndGet();
                             if (t0 >= measureFrom) {
                                 lat.add(t1 - t0);
                             }
@@ -85,6 +88,7 @@ public final class SocketLoad {
                             long t2 = System.nanoTime();
                             String r = client.call("RELEASE lock=" + lock);
                             long t3 = System.nanoTime();
+                            total.incrementAndGet();
                             if (!r.startsWith("OK")) {
                                 errors.incrementAndGet();
                             }
@@ -105,8 +109,8 @@ public final class SocketLoad {
         }
         long[] sorted = Latencies.merged(all);
         double seconds = duration;
-        System.out.printf(java.util.Locale.ROOT, "requests=%d rps=%.0f p50_us=%.0f p99_us=%.0f errors=%d%n",
-                sorted.length, sorted.length / seconds, Latencies.percentile(sorted, 50) / 1e3,
+        System.out.printf(java.util.Locale.ROOT, "requests=%d total=%d rps=%.0f p50_us=%.0f p99_us=%.0f errors=%d%n",
+                sorted.length, total.get(), sorted.length / seconds, Latencies.percentile(sorted, 50) / 1e3,
                 Latencies.percentile(sorted, 99) / 1e3, errors.get());
     }
 }
