@@ -126,13 +126,13 @@ final class Malformed {
     }
 
     static List<byte[]> lines(int count) {
-        List<String> fixed = new ArrayList<>(List.of("", "   ", "HELLO", "allocate type=dev", "ALLOCATE",
+        List<String> fixed = new ArrayList<>(List.of("", "   ", "HELLO", "ALLOCATE",
                 "ALLOCATE type=", "ALLOCATE type=bad!name", "ALLOCATE type=dev port=abc", "ALLOCATE type=dev port=70000",
-                "ALLOCATE type=dev pid=x", "ALLOCATE type=dev pid=-1", "ALLOCATE type=dev  port=3000",
+                "ALLOCATE type=dev pid=x", "ALLOCATE type=dev pid=-1",
                 "RELEASE", "RELEASE lock=", "RELEASE lock=xyz", "RELEASE lock=" + UUID.randomUUID(),
                 "CHECK", "CHECK port=", "CHECK port=0", "CHECK port=abc", "CHECK port=99999",
                 "REASSIGN", "REASSIGN pid=1", "REASSIGN pid=x port=8000 proto=tcp", "REASSIGN pid=1 port=8000 proto=sctp",
-                "PING extra", "\u0000\u0001\u0002", "ALLOCATE type=dev\r", "X".repeat(2000)));
+                "PING extra", "\u0000\u0001\u0002", "X".repeat(2000)));
         List<byte[]> out = new ArrayList<>();
         for (String s : fixed) {
             out.add((s + "\n").getBytes(StandardCharsets.UTF_8));
@@ -155,6 +155,18 @@ final class Malformed {
                 continue;
             }
             out.add((s + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /**
+     * Lines that bend the protocol's shape without making the request ambiguous (a lower-case verb, a double space,
+     * CRLF). The daemon may tolerate or refuse them; the suite reports which, without a verdict.
+     */
+    static List<byte[]> lenient() {
+        List<byte[]> out = new ArrayList<>();
+        for (String s : List.of("allocate type=dev\n", "ALLOCATE type=dev  name=x\n", "ALLOCATE type=dev\r\n")) {
+            out.add(s.getBytes(StandardCharsets.UTF_8));
         }
         return out;
     }

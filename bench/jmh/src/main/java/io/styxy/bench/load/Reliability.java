@@ -322,12 +322,31 @@ public final class Reliability {
                     }
                 }
             }
+            long tolerated = 0;
+            if (daemon.socketAnswers()) {
+                for (byte[] line : Malformed.lenient()) {
+                    try (LineClient c = new LineClient(daemon.socket())) {
+                        String answer = c.callRaw(line);
+                        if (answer.startsWith("OK")) {
+                            tolerated++;
+                            String lock = LineClient.field(answer, "lock");
+                            if (lock != null) {
+                                c.call("RELEASE lock=" + lock);
+                            }
+                        }
+                        System.err.println("malformed: lenient line " + Malformed.show(line) + " -> " + answer);
+                    } catch (IOException e) {
+                        System.err.println("malformed: lenient line " + Malformed.show(line) + " -> closed");
+                    }
+                }
+            }
             boolean alive;
             try (MiniHttp c = daemon.http()) {
                 alive = c.call("GET", "/status", null).status() == 200 && daemon.process().isAlive();
             }
             result("malformed", "http_sent", sent, "http_non4xx", non4xx, "http_no_answer", noAnswer,
-                    "socket_sent", socketSent, "socket_not_err", socketBad, "alive_after", alive,
+                    "socket_sent", socketSent, "socket_not_err", socketBad, "socket_lenient_accepted", tolerated,
+                    "alive_after", alive,
                     "statuses", statuses.toString().replace(", ", ",").replace("-1=", "none="));
         }
     }
@@ -476,7 +495,7 @@ public final class Reliability {
                 try {
                     ro = BenchDaemon.attach(home, p, 20);
                 } catch (Exception e) {
-                    roMessage = "the daemon did not start: " + lastLines(BenchDaemon.output(home), 3);
+                    roMessage = "the daemon did not start: " + lastLines(BenchDaemon.output(home), 1);
                 }
                 if (ro != null) {
                     try (MiniHttp http = ro.http()) {
