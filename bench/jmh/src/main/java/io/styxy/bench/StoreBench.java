@@ -48,7 +48,10 @@ public class StoreBench {
     @Param({"NORMAL", "FULL"})
     public String durability;
 
-    /** Where the database lives; a tmpfs hides the fsync cost, so the default is the build directory's disk. */
+    /**
+     * Directory for the database; empty: the user's home, the disk where the default {@code ~/.styxy} lives (a tmpfs
+     * would hide the cost of fsync).
+     */
     @Param({""})
     public String dir;
 
@@ -58,7 +61,7 @@ public class StoreBench {
 
     @Setup(Level.Trial)
     public void open() throws IOException {
-        Path parent = Path.of(dir.isEmpty() ? System.getProperty("java.io.tmpdir") : dir);
+        Path parent = Path.of(dir.isEmpty() ? System.getProperty("user.home") : dir);
         home = Files.createTempDirectory(parent, "styxy-store-bench");
         store = SqliteLeaseStore.open(home.resolve("styxy.db"), Durability.valueOf(durability));
     }
