@@ -37,6 +37,10 @@ final class DaemonClient {
     }
 
     DaemonClient(Ctx ctx, int port, int connectTimeoutMillis, int readTimeoutMillis) {
+        if (port < 1 || port > 65535) {
+            throw CliException.failed("No usable daemon port (" + port + ").",
+                    "Set STYXY_DAEMON_PORT, or check " + DaemonFiles.daemonJson(ctx) + ".");
+        }
         this.ctx = ctx;
         this.port = port;
         this.connectTimeoutMillis = connectTimeoutMillis;

@@ -25,6 +25,9 @@ import picocli.CommandLine.ParseResult;
 /** styxy daemon start|stop|status|restart|install-service. */
 final class DaemonCommands {
     static final String DAEMON_MAIN = "io.styxy.server/io.styxy.server.daemon.DaemonMain";
+    /** The modules of the daemon that call native code (sqlite-jdbc, the netlink observer). */
+    static final String NATIVE_ACCESS =
+            "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink";
     /** The daemon's exit code when another daemon holds the lock. */
     static final int DAEMON_ALREADY_RUNNING = 3;
 
@@ -121,7 +124,7 @@ final class DaemonCommands {
 
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx), "-XX:+UseSerialGC", "-Xmx96m",
-                "-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
+                "-XX:+ExitOnOutOfMemoryError", NATIVE_ACCESS,
                 "-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
@@ -210,7 +213,8 @@ final class DaemonCommands {
                     String line = lastLineContaining(log, logStart, "already running");
                     DaemonFiles.Info info = DaemonFiles.read(ctx);
                     if (info != null) {
-                        return alreadyRunning(ctx, json, info.pid(), info.httpPort());
+                        return alreadyRunning(ctx, json, info.pid(),
+                                info.hasPort() ? info.httpPort() : expectedPort(ctx, explicitPort));
                     }
                     ctx.out.println(json ? Json.pretty(Json.of("status", "already_running", "message", line))
                             : "Styxy daemon " + (line == null ? "already running." : line.strip()));
@@ -223,6 +227,10 @@ final class DaemonCommands {
                 forked = true; // setsid forked: the daemon lives on under another pid
             }
             DaemonFiles.Info info = DaemonFiles.read(ctx);
+            if (info != null && !info.hasPort()) { // a daemon.json without a usable port: go by the expected one
+                info = new DaemonFiles.Info(info.pid(), expectedPort(ctx, explicitPort), info.socket(),
+                        info.version(), info.startedAt());
+            }
             if (info != null && (info.pid() == process.pid() || (forked && info.alive()))
                     && new DaemonClient(ctx, info.httpPort(), 500, 2000).ping()) {
                 if (json) {
@@ -245,10 +253,23 @@ final class DaemonCommands {
     /** The daemon of this STYXY_HOME if it runs and answers, else null. */
     static DaemonFiles.Info runningDaemon(Ctx ctx) {
         DaemonFiles.Info info = DaemonFiles.read(ctx);
-        if (info != null && info.alive() && new DaemonClient(ctx, info.httpPort(), 1000, 3000).ping()) {
-            return info;
+        if (info == null || !info.alive()) {
+            return null;
+        }
+        int port = info.hasPort() ? info.httpPort() : expectedPort(ctx, null);
+        if (new DaemonClient(ctx, port, 1000, 3000).ping()) {
+            return new DaemonFiles.Info(info.pid(), port, info.socket(), info.version(), info.startedAt());
         }
         return null;
+    }
+
+    /** The port a daemon started now listens on: --port, else $STYXY_DAEMON_PORT, else 9876. */
+    static int expectedPort(Ctx ctx, Integer explicitPort) {
+        if (explicitPort != null) {
+            return explicitPort;
+        }
+        String env = ctx.env("STYXY_DAEMON_PORT");
+        return env != null ? DaemonClient.parsePortEnv(env) : DaemonClient.DEFAULT_PORT;
     }
 
     private static int alreadyRunning(Ctx ctx, boolean json, long pid, int port) {
@@ -307,9 +328,13 @@ final class DaemonCommands {
         ctx.err.flush();
         Process process = pb.start();
         Thread hook = new Thread(() -> {
-            process.destroy(); // SIGTERM, as we got one
+            // styxy got SIGTERM (or SIGINT, SIGHUP): pass it on, wait, and exit as the daemon did, so that a
+            // service manager sees the daemon's clean 0 rather than the JVM's 143
+            process.destroy();
             try {
-                process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+                if (process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    Runtime.getRuntime().halt(process.exitValue());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -508,7 +533,7 @@ final class DaemonCommands {
             StringBuilder sb = new StringBuilder();
             List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString(),
                     "-XX:+UseSerialGC", "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-                    "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", serverModules(ctx).toString(),
+                    NATIVE_ACCESS, "-p", serverModules(ctx).toString(),
                     "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");
@@ -535,6 +560,7 @@ final class DaemonCommands {
                 RestartSec=2
                 # Exit code 3: another daemon holds the lock; restarting will not help.
                 RestartPreventExitStatus=3
+                SuccessExitStatus=143
                 MemoryMax=%s
                 TimeoutStopSec=20
 

@@ -11,6 +11,11 @@ final class DaemonFiles {
 
     /** The content of daemon.json. */
     record Info(long pid, int httpPort, String socket, String version, String startedAt) {
+        /** The recorded HTTP port if it is a usable one. */
+        boolean hasPort() {
+            return httpPort > 0 && httpPort < 65536;
+        }
+
         boolean alive() {
             return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         }

@@ -161,7 +161,7 @@ final class DoctorCommand {
         for (Object o : Json.list(doctor.get("checks"))) {
             Map<String, Object> c = Json.obj(o);
             String s = Json.str(c.get("status"));
-            checks.add(new Check("daemon: " + Json.str(c.get("name")),
+            checks.add(new Check("daemon check " + Json.str(c.get("name")),
                     "ok".equals(s) || "warn".equals(s) ? s : "fail", Json.str(c.get("detail"))));
         }
         observers.addAll(Json.list(doctor.get("observers")));

@@ -181,6 +181,34 @@ class CliEndToEndIT {
 
     @Test
     @Order(4)
+    void runPassesSigtermToTheChildAndStillReleases() throws Exception {
+        Path ready = tmp.resolve("child-ready");
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "run", "-s", "api", "-n", "sig", "--no-preload",
+                "--", "bash", "-c", "trap 'kill $!; exit 42' TERM; echo $PORT > '" + ready + "'; sleep 60 & wait");
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectErrorStream(true);
+        Process styxy = pb.start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!(Files.exists(ready) && !Files.readString(ready).isBlank()) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(ready).exists();
+            assertThat(styxy("list", "--json").out()).contains("\"sig\"");
+            styxy.destroy(); // SIGTERM to styxy (bin/styxy execs java: same pid)
+            assertThat(styxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(styxy.exitValue()).isEqualTo(42);
+            assertThat(styxy("list", "--json").out()).doesNotContain("\"sig\"");
+        } finally {
+            styxy.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(4)
     void shellInitTurnsThePreloadOnInBash() throws Exception {
         Path lib = ROOT.resolve("interposer/target/libstyxy-interpose.so");
         assumeTrue(Files.isRegularFile(lib), "the interposer is not built");
@@ -209,6 +237,45 @@ class CliEndToEndIT {
 
     @Test
     @Order(6)
+    void scanSuggestObserveInstancesCleanupAndEvents() throws Exception {
+        Run probe = styxy("suggest", "dev", "--json");
+        assumeTrue(!probe.out().contains("NO_ROUTE"), "this daemon does not serve the /v1 API yet");
+        assertThat(probe.code()).as(probe.err()).isZero();
+        assertThat(Json.list(probe.json().get("ports"))).isNotEmpty();
+        assertThat(styxy("scan", "--start", "3000", "--end", "3010", "--json").json()).containsKey("ports");
+        assertThat(styxy("observe", "--all", "--json").json()).containsKey("listeners");
+        assertThat(styxy("instances", "--json").code()).isZero();
+
+        // events: a follower started first sees the lease granted next
+        List<String> cmd = List.of(LAUNCHER.toString(), "events", "--json", "--count", "1", "--type",
+                "lease.granted");
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        Process follower = pb.start();
+        try {
+            Thread.sleep(1500); // let it connect
+            Run alloc = styxy("allocate", "-s", "api", "-n", "evt", "--json");
+            assertThat(alloc.code()).as(alloc.err()).isZero();
+            assertThat(follower.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            String line = new String(follower.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(Json.parseObject(line)).containsEntry("event", "lease.granted");
+            assertThat(follower.exitValue()).isZero();
+            long p = Json.num(Json.obj(alloc.json().get("lease")).get("port"), -1);
+            Run byPort = styxy("release", "--port", Long.toString(p));
+            assertThat(byPort.code()).as(byPort.err()).isZero();
+            assertThat(byPort.out()).contains("Released port " + p);
+        } finally {
+            follower.destroyForcibly();
+        }
+        Run cleanup = styxy("cleanup", "--json");
+        assertThat(cleanup.code()).as(cleanup.err()).isZero();
+        assertThat(cleanup.json()).containsKey("released");
+    }
+
+    @Test
+    @Order(7)
     void doctorAndConfigWorkWithAuthOn() throws Exception {
         Run show = styxy("config", "show", "--json");
         assertThat(show.code()).as(show.err()).isZero();
@@ -216,10 +283,20 @@ class CliEndToEndIT {
         Run doctor = styxy("doctor", "--json");
         Map<String, Object> report = doctor.json(); // pure JSON whatever the verdict
         assertThat(Json.list(report.get("checks")).toString()).contains("token accepted");
+        assertThat(doctor.code()).isEqualTo(Json.bool(report.get("healthy")) ? 0 : 1);
+
+        Path config = home.resolve("config.json");
+        Run generate = styxy("config", "generate");
+        assertThat(generate.code()).as(generate.err()).isZero();
+        Run validate = styxy("config", "validate", "--json");
+        assertThat(validate.code()).as(validate.out()).isZero();
+        assertThat(validate.json()).containsEntry("valid", true);
+        assertThat(styxy("config", "generate").code()).isEqualTo(1);
+        Files.delete(config);
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void restartGivesANewDaemonAndStopWaitsForItsExit() throws Exception {
         long before = readInfo().pid();
         Run restart = styxy("daemon", "restart");
@@ -237,5 +314,35 @@ class CliEndToEndIT {
         Run stopAgain = styxy("daemon", "stop");
         assertThat(stopAgain.code()).isZero();
         assertThat(stopAgain.out()).contains("not running");
+    }
+
+    @Test
+    @Order(9)
+    void foregroundPassesTheDaemonsExitCodeAndSigterm() throws Exception {
+        assertThat(readInfo()).isNull(); // stopped by the test before
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "daemon", "start", "--foreground");
+        pb.environment().put("STYXY_HOME", home.toString());
+        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
+        pb.environment().put("STYXY_SKIP_BUILD", "1");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(tmp.resolve("foreground.out").toFile());
+        pb.redirectErrorStream(true);
+        Process fg = pb.start();
+        try {
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (styxy("daemon", "status").code() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            DaemonFiles.Info info = readInfo();
+            assertThat(info).isNotNull();
+            Run second = styxy("daemon", "start", "--foreground");
+            assertThat(second.code()).as(second.out() + second.err()).isEqualTo(3); // the daemon's "already running"
+            fg.destroy(); // SIGTERM, as systemd would send
+            assertThat(fg.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(fg.exitValue()).as(Files.readString(tmp.resolve("foreground.out"))).isZero();
+            assertThat(ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        } finally {
+            fg.destroyForcibly();
+        }
     }
 }

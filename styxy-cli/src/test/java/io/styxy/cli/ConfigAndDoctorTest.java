@@ -123,7 +123,7 @@ class ConfigAndDoctorTest {
         var r = cli.run("doctor", "--json");
         Map<String, Object> j = r.json();
         String checks = Json.list(j.get("checks")).toString();
-        assertThat(checks).contains("daemon: store").contains("token accepted");
+        assertThat(checks).contains("daemon check store").contains("token accepted");
         // the fake library cannot be preloaded: that is a failure, and the JSON stays pure
         assertThat(checks).contains("cannot be preloaded");
         assertThat(j).containsEntry("healthy", false);

@@ -67,6 +67,26 @@ class DaemonCommandsTest {
     }
 
     @Test
+    void startWaitsForTheAnswerEvenWhenDaemonJsonLacksThePort() throws Exception {
+        try (FakeDaemon daemon = new FakeDaemon()) {
+            daemon.on("GET", "/status", 200, "{\"status\":\"running\"}");
+            CliHarness cli = cli("sleep 0.3; echo \"{\\\"pid\\\":$$,\\\"http_port\\\":-1}\" > \"$STYXY_HOME/daemon.json\"; "
+                    + "exec sleep 30").port(daemon.port());
+            var r = cli.run("daemon", "start", "--timeout", "10", "--json");
+            DaemonFiles.Info info = DaemonFiles.read(new Ctx(null, null, cli.env, cli.cwd, cli.home, false, false));
+            try {
+                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.json()).containsEntry("status", "started").containsEntry("http_port",
+                        (long) daemon.port());
+            } finally {
+                if (info != null) {
+                    ProcessHandle.of(info.pid()).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+    }
+
+    @Test
     void startThatFailsShowsTheLogTail() throws IOException {
         CliHarness cli = cli("echo \"LD_PRELOAD=[$LD_PRELOAD] REASSIGN=$STYXY_DISABLE_REASSIGN args: $*\"; "
                 + "echo 'boom: cannot open the store' >&2; exit 1");

@@ -19,7 +19,8 @@ import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
 import io.styxy.server.os.SocketPortProbe;
-import io.styxy.server.plugins.ServiceTypeSources;
+import io.styxy.server.plugins.PluginReport;
+import io.styxy.server.plugins.Plugins;
 import io.styxy.server.store.Durability;
 import io.styxy.server.store.SqliteLeaseStore;
 import io.styxy.server.unix.LineProtocol;
@@ -36,6 +37,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -70,12 +72,15 @@ public final class Daemon implements AutoCloseable {
     private final DaemonOptions options;
     private final HttpApi api;
     private final UnixSocketServer unix;
+    private final Plugins plugins;
     private boolean closed;
+    private volatile int boundPort;
 
     private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
                    ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
-                   AuditLog audit, HttpApi api, UnixSocketServer unix) {
+                   AuditLog audit, HttpApi api, UnixSocketServer unix, Plugins plugins) {
         this.options = options;
+        this.plugins = plugins;
         this.state = state;
         this.lock = lock;
         this.engine = engine;
@@ -104,7 +109,8 @@ public final class Daemon implements AutoCloseable {
             Instant startedAt = Instant.now();
             String token = state.token();
             UserConfig config = UserConfig.load(state.configFile());
-            List<CatalogEntry> catalog = config.mergeOver(ServiceTypeSources.builtins());
+            Plugins plugins = Plugins.load(options.plugins(), state.plugins());
+            List<CatalogEntry> catalog = config.mergeOver(plugins.serviceTypes());
             PortRange ephemeral = EphemeralPorts.read();
             UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
             AuditLog audit = new AuditLog(state.auditLog());
@@ -114,7 +120,7 @@ public final class Daemon implements AutoCloseable {
             }
             // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
             AtomicReference<Engine> engineRef = new AtomicReference<>();
-            observers = new ObserverHub(ObserverHub.builtinProviders(), ObserverHub.Settings.defaults()
+            observers = new ObserverHub(plugins.observerProviders(), ObserverHub.Settings.defaults()
                     .withForcedObserver(options.observer() != null ? options.observer() : config.observer()),
                     event -> {
                         Engine e = engineRef.get();
@@ -141,10 +147,10 @@ public final class Daemon implements AutoCloseable {
                 }
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
-            WebServer[] holder = new WebServer[1];
-            ApiContext ctx = new ApiContext(engine, token, () -> holder[0].port(), audit, VERSION, startedAt,
+            AtomicInteger boundPort = new AtomicInteger(-1);
+            ApiContext ctx = new ApiContext(engine, token, boundPort::get, audit, VERSION, startedAt,
                     options.socket(), state.root(), new HubObservation(observers),
-                    new ConfigFacts(config, ServiceTypeSources.builtins(), ephemeral,
+                    new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
                             config.durability()));
             api = HttpApi.create(ctx);
             HttpApi http = api;
@@ -159,13 +165,14 @@ public final class Daemon implements AutoCloseable {
                 throw new IOException("cannot listen on 127.0.0.1:" + options.port() + " (" + e.getMessage()
                         + "); choose another port with --port or STYXY_DAEMON_PORT", e);
             }
-            holder[0] = server;
+            boundPort.set(listeningPort(server));
             Daemon daemon = new Daemon(options, state, lock, engine, store, observers, sweeper, server, audit, api,
-                    unix);
+                    unix, plugins);
+            daemon.boundPort = boundPort.get();
             daemon.writeInfo(startedAt);
-            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", server.port(),
+            audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", boundPort.get(),
                     "socket", unix.path().toString()));
-            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + server.port() + " and "
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + boundPort.get() + " and "
                     + unix.path() + " (pid "
                     + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.activeObserver()
                     + ")");
@@ -191,6 +198,28 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /**
+     * The port the server listens on. Right after {@code start()} Helidon may still answer -1 while its listener
+     * settles (seen under load), so wait for the real number rather than publish -1 in daemon.json.
+     */
+    private static int listeningPort(WebServer server) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            int port = server.port();
+            if (port > 0) {
+                return port;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.stop();
+        throw new IOException("the HTTP server started but reports no listening port");
+    }
+
     private static String describeRunning(StateDir state) {
         try {
             var info = JSON.readTree(state.daemonInfo().toFile());
@@ -204,7 +233,7 @@ public final class Daemon implements AutoCloseable {
     private void writeInfo(Instant startedAt) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("pid", ProcessHandle.current().pid());
-        info.put("http_port", server.port());
+        info.put("http_port", httpPort());
         info.put("socket", options.socket().toString());
         info.put("version", VERSION);
         info.put("started_at", startedAt.toString());
@@ -212,7 +241,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     public int httpPort() {
-        return server.port();
+        return boundPort;
     }
 
     public Engine engine() {
@@ -221,6 +250,11 @@ public final class Daemon implements AutoCloseable {
 
     public StateDir state() {
         return state;
+    }
+
+    /** The plugins and built-ins: what loaded from where, what was skipped and why, against today's catalog. */
+    public PluginReport pluginReport() {
+        return plugins.report(engine.catalog().entries());
     }
 
     /** Stops serving, commits what is queued, releases the lock. */

@@ -58,6 +58,6 @@ public final class LsofObserverProvider implements PortObserverProvider {
     @Override
     public PortObserver create(ObserverConfig config) {
         Path lsof = tool().orElseThrow(() -> new IllegalStateException("lsof is not on PATH (" + searchPath + ")"));
-        return new LsofObserver(lsof, config.toolTimeout(), new ProcessCache(Path.of("/proc")), Users.system());
+        return new LsofObserver(lsof, config.toolTimeout(), ProcessCache.forConfig(Path.of("/proc"), config.resolveOwners()), Users.system());
     }
 }

@@ -58,7 +58,7 @@ public final class NetstatObserverProvider implements PortObserverProvider {
     public PortObserver create(ObserverConfig config) {
         Path netstat = tool().orElseThrow(() -> new IllegalStateException("netstat is not on PATH ("
                 + searchPath + ")"));
-        return new NetstatObserver(netstat, config.toolTimeout(), new ProcessCache(Path.of("/proc")),
+        return new NetstatObserver(netstat, config.toolTimeout(), ProcessCache.forConfig(Path.of("/proc"), config.resolveOwners()),
                 Users.system());
     }
 }

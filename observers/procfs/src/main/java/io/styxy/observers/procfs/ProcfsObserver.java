@@ -10,10 +10,12 @@ import io.styxy.observers.support.SocketOwners;
 import io.styxy.observers.support.Users;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -63,7 +65,7 @@ final class ProcfsObserver implements PortObserver {
         for (Table t : TABLES) {
             byte[] text;
             try {
-                text = Files.readAllBytes(proc.resolve("net").resolve(t.file()));
+                text = read(proc.resolve("net").resolve(t.file()), t.protocol() == Protocol.TCP);
             } catch (NoSuchFileException e) {
                 continue; // a kernel without IPv6, for example
             } catch (IOException e) {
@@ -73,6 +75,40 @@ final class ProcfsObserver implements PortObserver {
             ProcNetTable.parse(text, t.protocol(), t.family(), onlyPort, sockets);
         }
         return attribute(sockets, onlyPort < 0);
+    }
+
+    /**
+     * Reads a table; a TCP table only up to its first connection row (see {@link ProcNetTable#pastListeners}).
+     * Truncated output is cut back to its last complete line.
+     */
+    private static byte[] read(Path file, boolean stopAfterListeners) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[64 << 10];
+            int len = 0;
+            int scanned = 0;
+            while (true) {
+                if (len == buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);
+                }
+                int n = in.read(buf, len, buf.length - len);
+                if (n < 0) {
+                    return Arrays.copyOf(buf, len);
+                }
+                len += n;
+                if (stopAfterListeners) {
+                    int lastNewline = len - 1;
+                    while (lastNewline >= scanned && buf[lastNewline] != '\n') {
+                        lastNewline--;
+                    }
+                    if (lastNewline >= scanned) {
+                        if (ProcNetTable.pastListeners(buf, scanned, lastNewline + 1)) {
+                            return Arrays.copyOf(buf, lastNewline + 1);
+                        }
+                        scanned = lastNewline + 1;
+                    }
+                }
+            }
+        }
     }
 
     private List<Listener> attribute(List<RawSocket> sockets, boolean complete) {

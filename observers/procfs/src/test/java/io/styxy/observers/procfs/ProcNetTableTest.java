@@ -63,6 +63,21 @@ class ProcNetTableTest {
     }
 
     @Test
+    void listenersComeFirstSoReadingCanStopAtTheFirstConnection() throws IOException {
+        byte[] tcp;
+        try (InputStream in = ProcNetTableTest.class.getResourceAsStream("/proc-net/tcp")) {
+            tcp = in.readAllBytes();
+        }
+        String text = new String(tcp, java.nio.charset.StandardCharsets.US_ASCII);
+        int firstTimeWait = text.indexOf("\n   9:") + 1;
+        assertThat(ProcNetTable.pastListeners(tcp, 0, firstTimeWait)).as("header and listeners only").isFalse();
+        int endOfThatRow = text.indexOf('\n', firstTimeWait) + 1;
+        assertThat(ProcNetTable.pastListeners(tcp, 0, endOfThatRow)).isTrue();
+        assertThat(ProcNetTable.pastListeners(tcp, 0, endOfThatRow - 1)).as("an incomplete row does not count")
+                .isFalse();
+    }
+
+    @Test
     void toleratesGarbage() {
         List<RawSocket> out = new ArrayList<>();
         ProcNetTable.parse("header\n\n  0: nonsense\n   1: 0100007F:ZZZZ 00000000:0000 0A x x x 0 0 1\n".getBytes(),

@@ -54,6 +54,6 @@ public final class SsObserverProvider implements PortObserverProvider {
     @Override
     public PortObserver create(ObserverConfig config) {
         Path ss = tool().orElseThrow(() -> new IllegalStateException("ss is not on PATH (" + searchPath + ")"));
-        return new SsObserver(ss, config.toolTimeout(), new ProcessCache(Path.of("/proc")), Users.system());
+        return new SsObserver(ss, config.toolTimeout(), ProcessCache.forConfig(Path.of("/proc"), config.resolveOwners()), Users.system());
     }
 }

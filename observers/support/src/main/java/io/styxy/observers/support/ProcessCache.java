@@ -19,8 +19,22 @@ public final class ProcessCache {
     private final ConcurrentHashMap<Long, ProcessFacts> cache = new ConcurrentHashMap<>();
 
     public ProcessCache(Path proc) {
+        this(proc, Files.isDirectory(proc.resolve("self")));
+    }
+
+    private ProcessCache(Path proc, boolean present) {
         this.proc = proc;
-        this.present = Files.isDirectory(proc.resolve("self"));
+        this.present = present;
+    }
+
+    /** A cache that never reads anything: for observers configured not to resolve owners. */
+    public static ProcessCache disabled() {
+        return new ProcessCache(Path.of("/nonexistent"), false);
+    }
+
+    /** Reads {@code proc} when {@code resolveOwners}, else nothing. */
+    public static ProcessCache forConfig(Path proc, boolean resolveOwners) {
+        return resolveOwners ? new ProcessCache(proc) : disabled();
     }
 
     /** What procfs says about {@code pid}, or empty if it is gone or there is no procfs. */
