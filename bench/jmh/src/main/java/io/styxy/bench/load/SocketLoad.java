@@ -10,11 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * previous one came back (as wrk does over HTTP).
  *
  * <pre>
- * java -cp … io.styxy.bench.load.SocketLoad --socket PATH --mode cycle|check [--connections 8]
+ * java -cp … io.styxy.bench.load.SocketLoad --socket PATH --mode cycle|check|reassign [--connections 8]
  *      [--warmup 10] [--duration 20] [--port 3000] [--type dev]
  * </pre>
  * {@code cycle}: {@code ALLOCATE type=dev} then {@code RELEASE lock=…} of what this connection got (each request
- * counts). {@code check}: {@code CHECK port=3000}. Prints one line: {@code requests=… total=… rps=… p50_us=…
+ * counts). {@code reassign}: the interposer's {@code REASSIGN pid=<this process> port=8000 proto=tcp}, then the
+ * release of the lease it made. {@code check}: {@code CHECK port=3000}. Prints one line: {@code requests=… total=… rps=… p50_us=…
  * p99_us=… errors=…}; requests, rate and latencies count after the warm-up only, total counts the warm-up too.
  */
 public final class SocketLoad {
@@ -53,6 +54,8 @@ public final class SocketLoad {
         final Path s = socket;
         final String allocate = "ALLOCATE type=" + type + " name=bench";
         final String check = "CHECK port=" + port;
+        // The interposer's request, for this process (alive, so the daemon accepts it), asking for a port of `api`.
+        final String reassign = "REASSIGN pid=" + ProcessHandle.current().pid() + " port=8000 proto=tcp";
         for (int c = 0; c < connections; c++) {
             Latencies lat = new Latencies();
             all.add(lat);
@@ -74,7 +77,7 @@ public final class SocketLoad {
                                 lat.add(t1 - t0);
                             }
                         } else {
-                            String a = client.call(allocate);
+                            String a = client.call(m.equals("reassign") ? reassign : allocate);
                             long t1 = System.nanoTime();
                             total.incrementAndGet();
                             if (t0 >= measureFrom) {
