@@ -84,7 +84,7 @@ final class DaemonCommands {
                 "--foreground"));
         spec.addOption(option("NAME", String.class, "Port observer to use (default: the best usable one).",
                 "--observer"));
-        spec.addOption(option("DIR", String.class, "Plugin directory (default $STYXY_HOME/plugins).",
+        spec.addOption(option("DIR", String.class, "Extra plugins directory, read before $STYXY_HOME/plugins.",
                 "--plugins"));
         spec.addOption(option("SECONDS", Integer.class, "How long to wait for the daemon to answer (default 20).",
                 "--timeout"));

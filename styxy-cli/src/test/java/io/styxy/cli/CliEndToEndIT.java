@@ -296,6 +296,38 @@ class CliEndToEndIT {
     }
 
     @Test
+    @Order(7)
+    void uiPrintsALinkThatLogsOneBrowserInOnce() throws Exception {
+        Run ui = styxy("ui", "--print-url");
+        assertThat(ui.code()).as(ui.err()).isZero();
+        String url = ui.out().strip();
+        assertThat(url).startsWith("http://127.0.0.1:" + port + "/ui/login?code=");
+        String token = Files.readString(home.resolve("auth.token")).strip();
+        assertThat(url).doesNotContain(token);
+
+        java.net.HttpURLConnection login = (java.net.HttpURLConnection) java.net.URI.create(url).toURL()
+                .openConnection();
+        login.setInstanceFollowRedirects(false);
+        assertThat(login.getResponseCode()).isEqualTo(303);
+        assertThat(login.getHeaderField("Location")).isEqualTo("/ui/");
+        String setCookie = login.getHeaderField("Set-Cookie");
+        assertThat(setCookie).startsWith("styxy_session_" + port + "=").contains("HttpOnly")
+                .contains("SameSite=Strict").doesNotContain(token);
+
+        java.net.HttpURLConnection page = (java.net.HttpURLConnection) java.net.URI.create(
+                "http://127.0.0.1:" + port + "/ui/").toURL().openConnection();
+        page.setRequestProperty("Cookie", setCookie.substring(0, setCookie.indexOf(';')));
+        assertThat(page.getResponseCode()).isEqualTo(200);
+        String html = new String(page.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(html).contains("/ui/assets/app.js").doesNotContain(token);
+
+        java.net.HttpURLConnection again = (java.net.HttpURLConnection) java.net.URI.create(url).toURL()
+                .openConnection();
+        again.setInstanceFollowRedirects(false);
+        assertThat(again.getResponseCode()).isEqualTo(410);
+    }
+
+    @Test
     @Order(8)
     void restartGivesANewDaemonAndStopWaitsForItsExit() throws Exception {
         long before = readInfo().pid();

@@ -3,6 +3,7 @@ package io.styxy.server.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,9 +33,18 @@ public final class AuditLog {
 
     private final Path file;
     private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
+    /** Kept open between entries, so an entry costs one write, not an open, a stat and a close. */
+    private final long rotateAt;
+    private OutputStream out;
+    private long size;
 
     public AuditLog(Path file) {
+        this(file, ROTATE_AT);
+    }
+
+    AuditLog(Path file, long rotateAt) {
         this.file = file;
+        this.rotateAt = rotateAt;
     }
 
     public Path file() {
@@ -52,15 +62,40 @@ public final class AuditLog {
             recent.removeFirst();
         }
         try {
-            rotateIfNeeded();
-            if (Files.notExists(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
+            byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
+            if (out == null || size + line.length > rotateAt) {
+                reopen(line.length);
             }
-            Files.writeString(file, JSON.writeValueAsString(entry) + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.APPEND);
+            out.write(line);
+            size += line.length;
         } catch (IOException e) {
+            closeQuietly();
             LOG.log(Level.WARNING, "styxy: cannot write the audit log " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Opens the file for appending (creating it 0600), rotating it first when the next line would pass 10 MB. */
+    private void reopen(int next) throws IOException {
+        closeQuietly();
+        if (Files.exists(file) && Files.size(file) > 0 && Files.size(file) + next > rotateAt) {
+            rotate();
+        }
+        if (Files.notExists(file)) {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rw-------")));
+        }
+        out = Files.newOutputStream(file, StandardOpenOption.APPEND);
+        size = Files.size(file);
+    }
+
+    private void closeQuietly() {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException e) {
+                // reopened on the next entry
+            }
+            out = null;
         }
     }
 
@@ -69,10 +104,7 @@ public final class AuditLog {
         return recent.stream().skip(Math.max(0, recent.size() - limit)).toList();
     }
 
-    private void rotateIfNeeded() throws IOException {
-        if (Files.notExists(file) || Files.size(file) < ROTATE_AT) {
-            return;
-        }
+    private void rotate() throws IOException {
         for (int i = KEEP_FILES - 1; i >= 1; i--) {
             Path older = file.resolveSibling(file.getFileName() + "." + i);
             if (Files.exists(older)) {

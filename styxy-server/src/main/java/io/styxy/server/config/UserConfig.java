@@ -52,9 +52,11 @@ public final class UserConfig {
     private final String observer;
     private final Duration heartbeatInterval;
     private final int missedHeartbeats;
+    private final Map<String, String> observerOptions;
 
     private UserConfig(Path file, Map<String, TypeOverride> serviceTypes, AutoRangePolicy autoRanges,
-                       String durability, String observer, Duration heartbeatInterval, int missedHeartbeats) {
+                       String durability, String observer, Duration heartbeatInterval, int missedHeartbeats,
+                       Map<String, String> observerOptions) {
         this.file = file;
         this.serviceTypes = serviceTypes;
         this.autoRanges = autoRanges;
@@ -62,6 +64,7 @@ public final class UserConfig {
         this.observer = observer;
         this.heartbeatInterval = heartbeatInterval;
         this.missedHeartbeats = missedHeartbeats;
+        this.observerOptions = observerOptions;
     }
 
     /** Reads and validates the file; a missing file means "no overrides". */
@@ -98,7 +101,9 @@ public final class UserConfig {
         int interval = r.intInRange(inst.path("heartbeat_interval_seconds"), "instances.heartbeat_interval_seconds",
                 1, 86_400, 30);
         int missed = r.intInRange(inst.path("missed_heartbeats"), "instances.missed_heartbeats", 1, 1000, 3);
-        return new UserConfig(file, types, auto, durability, observer, Duration.ofSeconds(interval), missed);
+        Map<String, String> observerOptions = r.observerOptions(root.path("observers"));
+        return new UserConfig(file, types, auto, durability, observer, Duration.ofSeconds(interval), missed,
+                observerOptions);
     }
 
     public Path file() {
@@ -121,6 +126,11 @@ public final class UserConfig {
     /** The observer named in config, or {@code null}. */
     public String observer() {
         return observer;
+    }
+
+    /** {@code observers.<name>.<key>} as {@code <name>.<key>} → text value, for the observer of that name. */
+    public Map<String, String> observerOptions() {
+        return observerOptions;
     }
 
     public Duration heartbeatInterval() {
@@ -341,6 +351,31 @@ public final class UserConfig {
                 throw error(key, "expected true or false, got " + node);
             }
             return node.asBoolean();
+        }
+
+        Map<String, String> observerOptions(JsonNode node) throws ConfigException {
+            Map<String, String> options = new LinkedHashMap<>();
+            if (node.isMissingNode() || node.isNull()) {
+                return options;
+            }
+            if (!node.isObject()) {
+                throw error("observers", "must be an object of observer name -> {option: value}");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isObject()) {
+                    throw error("observers." + e.getKey(), "must be an object of option -> value");
+                }
+                for (Iterator<Map.Entry<String, JsonNode>> o = e.getValue().properties().iterator(); o.hasNext(); ) {
+                    Map.Entry<String, JsonNode> opt = o.next();
+                    if (!opt.getValue().isValueNode()) {
+                        throw error("observers." + e.getKey() + "." + opt.getKey(),
+                                "expected a string, number or boolean");
+                    }
+                    options.put(e.getKey() + "." + opt.getKey(), opt.getValue().asText());
+                }
+            }
+            return options;
         }
 
         String durability(JsonNode node) throws ConfigException {

@@ -121,7 +121,8 @@ public final class Daemon implements AutoCloseable {
             // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
             AtomicReference<Engine> engineRef = new AtomicReference<>();
             observers = new ObserverHub(plugins.observerProviders(), ObserverHub.Settings.defaults()
-                    .withForcedObserver(options.observer() != null ? options.observer() : config.observer()),
+                    .withForcedObserver(options.observer() != null ? options.observer() : config.observer())
+                    .withObserverOptions(config.observerOptions()),
                     event -> {
                         Engine e = engineRef.get();
                         if (e != null) {
@@ -151,7 +152,8 @@ public final class Daemon implements AutoCloseable {
             ApiContext ctx = new ApiContext(engine, token, boundPort::get, audit, VERSION, startedAt,
                     options.socket(), state.root(), new HubObservation(observers),
                     new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
-                            config.durability()));
+                            config.durability()),
+                    () -> plugins.report(engine.catalog().entries()).toMap());
             api = HttpApi.create(ctx);
             HttpApi http = api;
             ApiMetricsHook metricsHook = new ApiMetricsHook(http);

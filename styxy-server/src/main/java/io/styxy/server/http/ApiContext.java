@@ -5,8 +5,11 @@ import io.styxy.server.engine.Engine;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * What the HTTP adapter needs from the daemon.
@@ -21,10 +24,19 @@ import java.util.function.IntSupplier;
  * @param home        the state directory, or {@code null} (tests)
  * @param observation port observation
  * @param config      the configuration in force
+ * @param plugins     the plugin report (plugins, service types and observers with their sources, conflicts,
+ *                    errors, doctor checks) as a JSON-ready map, computed on each call
  */
 public record ApiContext(Engine engine, String token, IntSupplier httpPort, AuditLog audit, String version,
                          Instant startedAt, Path socket, Path home, ObservationSource observation,
-                         ConfigFacts config) {
+                         ConfigFacts config, Supplier<Map<String, Object>> plugins) {
+
+    /** A context without plugins (tests). */
+    public ApiContext(Engine engine, String token, IntSupplier httpPort, AuditLog audit, String version,
+                      Instant startedAt, Path socket, Path home, ObservationSource observation, ConfigFacts config) {
+        this(engine, token, httpPort, audit, version, startedAt, socket, home, observation, config,
+                () -> Map.of("plugins", List.of(), "errors", List.of(), "checks", List.of()));
+    }
 
     public ApiContext {
         Objects.requireNonNull(engine, "engine");
@@ -35,5 +47,6 @@ public record ApiContext(Engine engine, String token, IntSupplier httpPort, Audi
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(observation, "observation");
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(plugins, "plugins");
     }
 }

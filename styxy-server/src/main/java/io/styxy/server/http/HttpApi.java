@@ -32,6 +32,8 @@ public final class HttpApi implements AutoCloseable {
     private final AuditTrail auditTrail;
     private final Reports reports;
     private final List<Consumer<EngineEvent>> listeners;
+    private volatile boolean helidonMetrics;
+    private final UiGate ui;
 
     private HttpApi(ApiContext ctx, Duration heartbeat) {
         this.ctx = ctx;
@@ -39,6 +41,7 @@ public final class HttpApi implements AutoCloseable {
         this.auditTrail = new AuditTrail(ctx.audit());
         this.reports = new Reports(ctx, metrics, events);
         this.listeners = List.of(metrics, auditTrail, events);
+        this.ui = new UiGate(new UiSessions(java.time.InstantSource.system()), ctx.httpPort());
         listeners.forEach(ctx.engine()::addEventListener);
         metrics.gauge("styxy_leases", "Live leases", () -> ctx.engine().leaseCount());
         metrics.gauge("styxy_instances", "Registered instances", () -> ctx.engine().instances().size());
@@ -70,17 +73,29 @@ public final class HttpApi implements AutoCloseable {
     public void routing(HttpRouting.Builder routing) {
         RouteTable table = new RouteTable();
         Routes routes = new Routes(routing, table);
-        routing.addFilter(new Security(ctx, metrics));
+        routing.addFilter(new Security(ctx, metrics, ui));
         new LegacyRoutes(ctx, metrics, reports).register(routes);
         new V1Routes(ctx, metrics, reports, events).register(routes);
+        if (!helidonMetrics) {
+            // The daemon's own metrics in Prometheus text where Helidon's metrics observer would be.
+            routes.get(OBSERVE_ENDPOINT + "/metrics", (req, res) -> {
+                res.header(io.helidon.http.HeaderValues.create("Content-Type",
+                        "text/plain; version=0.0.4; charset=utf-8"));
+                res.send(metrics.prometheus().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            });
+        }
+        new UiRoutes(ctx, ui).register(routes);
         routing.error(Throwable.class, Errors.handler(table, metrics));
     }
 
     /**
      * Applies everything to a server builder: loopback only, JSON for the server's own errors, the body limit, the
-     * routes, and the observe feature (health; metrics only when asked, see docs/api.md for why).
+     * routes, and the observe feature. Health is Helidon's; metrics are the daemon's own registry in Prometheus text
+     * at {@code /v1/observe/metrics}, unless {@code helidonMetrics} mounts Helidon's Micrometer observer there
+     * instead (about 700 more classes, a few MB and up to a second of start-up: see docs/api.md).
      */
     public void configure(WebServerConfig.Builder server, boolean helidonMetrics) {
+        this.helidonMetrics = helidonMetrics;
         server.host("127.0.0.1")
                 .featuresDiscoverServices(false)
                 .maxPayloadSize(Requests.MAX_CONFIG_BODY)

@@ -346,13 +346,16 @@ final class LegacyRoutes {
         } catch (ApiException e) {
             throw ApiException.badRequest("INVALID_PORT", "Invalid port number");
         }
+        long t0 = System.nanoTime();
         Optional<ObservationSource.ObservedListener> found = ctx.observation().listeners().stream()
                 .filter(l -> l.listener().port() == port).findFirst();
         if (found.isEmpty()) {
             Json.ok(res, Json.obj("port", port, "bound", false, "message", "Port " + port + " is not bound"));
             return;
         }
-        Json.ok(res, Json.obj("port", port, "bound", true, "observation", observation(found.get())));
+        Map<String, Object> observation = observation(found.get());
+        observation.put("duration_ms", (System.nanoTime() - t0) / 1e6);
+        Json.ok(res, Json.obj("port", port, "bound", true, "observation", observation));
     }
 
     private void observeAll(ServerRequest req, ServerResponse res) {

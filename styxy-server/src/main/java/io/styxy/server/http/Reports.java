@@ -85,6 +85,7 @@ final class Reports {
         Map<String, Object> services = Json.obj(
                 "daemon", Json.obj("status", "running", "allocations", ctx.engine().leaseCount(),
                         "instances", ctx.engine().instances().size(),
+                        "last_cleanup", null,
                         "quarantined_ports", ctx.engine().quarantinedPorts().size(),
                         "event_subscribers", events.subscribers()),
                 "store", Json.obj("status", storeStatus, "last_failure_at", str(metrics.lastStoreFailure())),
@@ -234,6 +235,9 @@ final class Reports {
         for (ObservationSource.ObserverInfo o : ctx.observation().observers()) {
             observers.add(Json.obj("name", o.name(), "priority", o.priority(), "usable", o.usable(),
                     "reason", o.reason(), "active", o.active()));
+        }
+        if (ctx.plugins().get().get("checks") instanceof List<?> pluginChecks) {
+            checks.addAll(pluginChecks); // already {name, status, detail}
         }
         return Json.obj("checks", checks, "observers", observers);
     }

@@ -22,7 +22,9 @@ import java.util.Optional;
  *   <li>{@code Host} names a loopback address with the daemon's port (DNS rebinding);</li>
  *   <li>no cross-site {@code Origin} or {@code Sec-Fetch-Site} (a page of the daemon itself is same-origin);</li>
  *   <li>the path is plain: no dot segments, no encoded slashes or NULs, not overlong;</li>
- *   <li>the token, compared in constant time, everywhere but {@code GET /status};</li>
+ *   <li>the token, compared in constant time, everywhere but {@code GET /status} and the browser page's own
+ *       {@code /ui} paths; a request without a token may instead show the page's session cookie on {@code /v1}
+ *       ({@link UiGate});</li>
  *   <li>a declared body is not over the limit.</li>
  * </ol>
  * There is deliberately no rate limiter: every local client shares 127.0.0.1, so one would let any process lock the
@@ -37,11 +39,13 @@ final class Security implements Filter {
     private final ApiContext ctx;
     private final ApiMetrics metrics;
     private final byte[] tokenDigest;
+    private final UiGate ui;
 
-    Security(ApiContext ctx, ApiMetrics metrics) {
+    Security(ApiContext ctx, ApiMetrics metrics, UiGate ui) {
         this.ctx = ctx;
         this.metrics = metrics;
         this.tokenDigest = sha256(ctx.token());
+        this.ui = ui;
     }
 
     @Override
@@ -88,15 +92,18 @@ final class Security implements Filter {
         if (queryProblem != null) {
             throw ApiException.badRequest("INVALID_QUERY", queryProblem);
         }
-        boolean open = req.path().path().equals("/status") && req.prologue().method().text().equals("GET");
+        String path = req.path().path();
+        boolean open = path.equals("/status") && req.prologue().method().text().equals("GET")
+                || UiGate.isPage(path);
         if (!open) {
             Optional<String> presented = presentedToken(req);
             if (presented.isEmpty()) {
-                refuse(req, "missing_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Authentication required."
-                        + " Provide API key via Authorization: Bearer <token> or X-API-Key header (the token is in"
-                        + " $STYXY_HOME/auth.token)");
-            }
-            if (!MessageDigest.isEqual(sha256(presented.get()), tokenDigest)) {
+                if (!uiSession(req, path)) {
+                    refuse(req, "missing_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Authentication required."
+                            + " Provide API key via Authorization: Bearer <token> or X-API-Key header (the token is"
+                            + " in $STYXY_HOME/auth.token)");
+                }
+            } else if (!MessageDigest.isEqual(sha256(presented.get()), tokenDigest)) {
                 refuse(req, "wrong_token", Status.UNAUTHORIZED_401, "UNAUTHORIZED", "Invalid API key");
             }
         }
@@ -105,6 +112,24 @@ final class Security implements Filter {
         if (declared > limit) {
             throw Requests.tooLarge(limit);
         }
+    }
+
+    /** Whether the browser page's session cookie admits this request; refuses it when the cookie is misused. */
+    private boolean uiSession(RoutingRequest req, String path) {
+        return switch (ui.verdict(req, path)) {
+            case ADMITTED -> true;
+            case NO_SESSION -> false;
+            case NOT_FROM_THE_PAGE -> {
+                refuse(req, "session_origin", Status.FORBIDDEN_403, "FORBIDDEN_ORIGIN",
+                        "the session cookie works only for the daemon's own page");
+                yield false;
+            }
+            case NO_ORIGIN -> {
+                refuse(req, "session_origin", Status.FORBIDDEN_403, "FORBIDDEN_ORIGIN",
+                        "a request with the session cookie that changes something must carry the page's Origin");
+                yield false;
+            }
+        };
     }
 
     private void refuse(ServerRequest req, String reason, Status status, String code, String message) {
@@ -130,32 +155,50 @@ final class Security implements Filter {
         return req.headers().first(X_API_KEY).map(String::trim);
     }
 
-    /** Why a raw path is refused, or {@code null} when it is plain. */
+    /** Why a raw path is refused, or {@code null} when it is plain. One pass, no regular expressions. */
     static String pathProblem(String raw) {
-        if (raw.length() > MAX_PATH) {
+        int n = raw.length();
+        if (n > MAX_PATH) {
             return "the path is longer than " + MAX_PATH + " characters";
         }
-        if (!raw.startsWith("/")) {
+        if (n == 0 || raw.charAt(0) != '/') {
             return "the path must start with /";
         }
-        String lower = raw.toLowerCase(Locale.ROOT);
-        if (lower.contains("%00") || lower.contains("%2f") || lower.contains("%5c") || lower.contains("%2e")
-                || raw.indexOf('\\') >= 0) {
-            return "the path holds an encoded slash, dot, backslash or NUL";
-        }
-        for (int i = 0; i < raw.length(); i++) {
+        int segmentStart = 1;
+        for (int i = 0; i < n; i++) {
             char c = raw.charAt(i);
             if (c < 0x21 || c == 0x7f) {
                 return "the path holds a control character or a space";
             }
+            if (c == '\\') {
+                return "the path holds a backslash";
+            }
+            if (c == '%' && i + 2 < n) {
+                char a = raw.charAt(i + 1);
+                char b = Character.toLowerCase(raw.charAt(i + 2));
+                if ((a == '0' && b == '0') || (a == '2' && (b == 'f' || b == 'e')) || (a == '5' && b == 'c')) {
+                    return "the path holds an encoded slash, dot, backslash or NUL";
+                }
+            }
+            if (c == '/' && i > 0) {
+                String problem = segmentProblem(raw, segmentStart, i);
+                if (problem != null) {
+                    return problem;
+                }
+                segmentStart = i + 1;
+            }
         }
-        if (raw.contains("//")) {
+        return segmentProblem(raw, segmentStart, n);
+    }
+
+    private static String segmentProblem(String raw, int start, int end) {
+        int length = end - start;
+        if (length == 0 && end < raw.length()) {
             return "the path holds an empty segment (//)";
         }
-        for (String segment : raw.split("/", -1)) {
-            if (segment.equals(".") || segment.equals("..")) {
-                return "the path holds a . or .. segment";
-            }
+        if ((length == 1 && raw.charAt(start) == '.') || (length == 2 && raw.charAt(start) == '.'
+                && raw.charAt(start + 1) == '.')) {
+            return "the path holds a . or .. segment";
         }
         return null;
     }

@@ -64,6 +64,8 @@ final class V1Routes {
                 .get("/v1/events", events::handle)
                 .post("/v1/cleanup", this::cleanup)
                 .get("/v1/doctor", this::doctor)
+                .get("/v1/plugins", (req, res) -> Json.send(res, Status.OK_200,
+                        ctx.plugins().get()))
                 .get("/v1/config", this::config)
                 .post("/v1/config/validate", this::validateConfig);
     }

@@ -108,6 +108,13 @@ public final class ObserverHub implements ListenerView, AutoCloseable {
                     scanTimeout, failuresBeforeFallback);
         }
 
+        /** Options for every observer, keyed {@code <observer name>.<key>}. */
+        public Settings withObserverOptions(java.util.Map<String, String> options) {
+            return new Settings(forcedObserver, new ObserverConfig(observerConfig.toolTimeout(),
+                    observerConfig.resolveOwners(), options), activeInterval, idleInterval, activeWindow,
+                    checkTimeout, scanTimeout, failuresBeforeFallback);
+        }
+
         public Settings withTimeouts(Duration check, Duration scan) {
             return new Settings(forcedObserver, observerConfig, activeInterval, idleInterval, activeWindow, check,
                     scan, failuresBeforeFallback);
@@ -228,9 +235,25 @@ public final class ObserverHub implements ListenerView, AutoCloseable {
         note("no port observer can run here: foreign listeners are not seen, only bind probes decide");
     }
 
+    /**
+     * The observer config with only this observer's options: config.json's {@code observers.<name>.<key>} arrive
+     * here as {@code <name>.<key>} and are handed over as {@code <key>}.
+     */
+    private ObserverConfig configFor(String name) {
+        ObserverConfig all = settings.observerConfig();
+        String prefix = name + ".";
+        java.util.Map<String, String> own = new java.util.LinkedHashMap<>();
+        all.options().forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                own.put(k.substring(prefix.length()), v);
+            }
+        });
+        return new ObserverConfig(all.toolTimeout(), all.resolveOwners(), own);
+    }
+
     private boolean activate(Judged j) {
         try {
-            PortObserver created = Objects.requireNonNull(j.provider().create(settings.observerConfig()),
+            PortObserver created = Objects.requireNonNull(j.provider().create(configFor(j.name())),
                     "create() returned null");
             observer = created;
             active = j;

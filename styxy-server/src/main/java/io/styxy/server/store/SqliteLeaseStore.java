@@ -66,13 +66,17 @@ public final class SqliteLeaseStore implements LeaseStore {
 
     private final Batch stop = new Batch(List.of(), new CompletableFuture<>());
     private final Path file;
-    private final Connection connection;
+    private final Durability durability;
+    /** Guards {@link #connection}, which is replaced when a failed transaction cannot be rolled back. */
+    private final Object dbLock = new Object();
+    private Connection connection;
     private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final Path movedAside;
     private volatile boolean closed;
 
-    private SqliteLeaseStore(Path file, Connection connection, Path movedAside) {
+    private SqliteLeaseStore(Path file, Durability durability, Connection connection, Path movedAside) {
+        this.durability = durability;
         this.file = file;
         this.connection = connection;
         this.movedAside = movedAside;
@@ -87,14 +91,14 @@ public final class SqliteLeaseStore implements LeaseStore {
     public static SqliteLeaseStore open(Path file, Durability durability) {
         Path aside = null;
         try {
-            return new SqliteLeaseStore(file, connect(file, durability), null);
+            return new SqliteLeaseStore(file, durability, connect(file, durability), null);
         } catch (SQLException | IOException e) {
             aside = moveAside(file);
             LOG.log(Level.WARNING, "styxy: the database " + file + " could not be used (" + e.getMessage()
                     + "); it was moved to " + aside + " and a new one was started");
         }
         try {
-            return new SqliteLeaseStore(file, connect(file, durability), aside);
+            return new SqliteLeaseStore(file, durability, connect(file, durability), aside);
         } catch (SQLException | IOException e) {
             throw new StoreUnavailableException("cannot create the database " + file + ": " + e.getMessage(), e);
         }
@@ -188,7 +192,7 @@ public final class SqliteLeaseStore implements LeaseStore {
 
     @Override
     public Snapshot load() {
-        synchronized (connection) {
+        synchronized (dbLock) {
             try {
                 return new Snapshot(loadLeases(), loadInstances(), loadReassignments());
             } catch (SQLException e) {
@@ -292,7 +296,7 @@ public final class SqliteLeaseStore implements LeaseStore {
 
     /** One transaction for all; if it fails, each batch alone, so one bad batch cannot sink the others. */
     private void commit(List<Batch> batches) {
-        synchronized (connection) {
+        synchronized (dbLock) {
             try {
                 for (Batch batch : batches) {
                     apply(batch.changes());
@@ -301,35 +305,93 @@ public final class SqliteLeaseStore implements LeaseStore {
                 batches.forEach(b -> b.done().complete(null));
                 return;
             } catch (SQLException e) {
-                rollbackQuietly();
-                if (batches.size() == 1) {
-                    batches.getFirst().done().completeExceptionally(unavailable(e));
-                    return;
-                }
+                recover();
             }
             for (Batch batch : batches) {
                 try {
-                    apply(batch.changes());
-                    connection.commit();
+                    if (!applied(batch.changes())) {
+                        apply(batch.changes());
+                        connection.commit();
+                    }
                     batch.done().complete(null);
                 } catch (SQLException e) {
-                    rollbackQuietly();
-                    batch.done().completeExceptionally(unavailable(e));
+                    recover();
+                    // A commit can report an error after its changes reached the database (the disk filled up
+                    // right after the commit record): ask the database what is true before answering.
+                    if (appliedQuietly(batch.changes())) {
+                        batch.done().complete(null);
+                    } else {
+                        batch.done().completeExceptionally(unavailable(e));
+                    }
                 }
+            }
+        }
+    }
+
+    /** Rolls back the failed transaction; if even that fails, opens a fresh connection so nothing half-done stays. */
+    private void recover() {
+        try {
+            connection.rollback();
+            return;
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "styxy: rollback failed (" + e.getMessage() + "); reopening " + file);
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // it is being replaced
+        }
+        try {
+            connection = connect(file, durability);
+        } catch (SQLException | IOException e) {
+            LOG.log(Level.WARNING, "styxy: cannot reopen " + file + ": " + e.getMessage());
+        }
+    }
+
+    private boolean appliedQuietly(List<StoreChange> changes) {
+        try {
+            boolean applied = applied(changes);
+            connection.commit();
+            return applied;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /** Whether every change is already in the database, exactly. */
+    private boolean applied(List<StoreChange> changes) throws SQLException {
+        for (StoreChange change : changes) {
+            boolean present = switch (change) {
+                case StoreChange.LeaseSaved(Lease l) -> exists("SELECT 1 FROM leases WHERE lock_id = ? AND port = ?"
+                        + " AND renewed_at = ?", l.lockId(), l.port(), l.renewedAt().toEpochMilli());
+                case StoreChange.LeaseDeleted(String id) -> !exists("SELECT 1 FROM leases WHERE lock_id = ?", id);
+                case StoreChange.InstanceSaved(Instance i) -> exists("SELECT 1 FROM instances WHERE instance_id = ?"
+                        + " AND last_heartbeat = ?", i.instanceId(), i.lastHeartbeat().toEpochMilli());
+                case StoreChange.InstanceDeleted(String id) -> !exists(
+                        "SELECT 1 FROM instances WHERE instance_id = ?", id);
+                case StoreChange.ReassignmentSaved(Reassignment r) -> exists(
+                        "SELECT 1 FROM reassignments WHERE id = ?", r.id());
+            };
+            if (!present) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean exists(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                p.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next();
             }
         }
     }
 
     private StoreUnavailableException unavailable(SQLException e) {
         return new StoreUnavailableException("cannot write " + file + ": " + e.getMessage(), e);
-    }
-
-    private void rollbackQuietly() {
-        try {
-            connection.rollback();
-        } catch (SQLException ignored) {
-            // the connection is unusable; the next commit reports it
-        }
     }
 
     private void apply(List<StoreChange> changes) throws SQLException {
@@ -429,7 +491,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         } catch (Exception e) {
             writer.interrupt();
         }
-        synchronized (connection) {
+        synchronized (dbLock) {
             try {
                 connection.close();
             } catch (SQLException e) {

@@ -37,6 +37,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(UnixSocketServer.class.getName());
     private static final int MAX_CONNECTIONS = 512;
+    private static final long DRAIN_LIMIT = 64 * 1024;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
 
@@ -172,8 +173,7 @@ public final class UnixSocketServer implements AutoCloseable {
                 }
                 in.compact();
                 if (!in.hasRemaining()) {
-                    write(channel, LineProtocol.err("BAD_REQUEST", "line longer than " + LineProtocol.MAX_LINE
-                            + " bytes; the connection is closed") + "\n");
+                    refuseLongLine(channel);
                     return;
                 }
             }
@@ -192,8 +192,7 @@ public final class UnixSocketServer implements AutoCloseable {
                 int length = i - start;
                 int content = length > 0 && in.get(i - 1) == '\r' ? length - 1 : length;
                 if (content > LineProtocol.MAX_LINE) {
-                    write(channel, LineProtocol.err("BAD_REQUEST", "line longer than " + LineProtocol.MAX_LINE
-                            + " bytes; the connection is closed") + "\n");
+                    refuseLongLine(channel);
                     return false;
                 }
                 byte[] line = new byte[length];
@@ -205,6 +204,26 @@ public final class UnixSocketServer implements AutoCloseable {
         }
         in.position(start);
         return true;
+    }
+
+    /**
+     * Answers an over-long line and ends the connection. The rest of what the client sent is read and dropped
+     * (up to a bound) before closing, so the client reads the answer instead of a connection reset.
+     */
+    private static void refuseLongLine(SocketChannel channel) throws IOException {
+        write(channel, LineProtocol.err("BAD_REQUEST", "line longer than " + LineProtocol.MAX_LINE
+                + " bytes; the connection is closed") + "\n");
+        channel.shutdownOutput();
+        ByteBuffer sink = ByteBuffer.allocate(4096);
+        long dropped = 0;
+        while (dropped < DRAIN_LIMIT) {
+            sink.clear();
+            int n = channel.read(sink);
+            if (n < 0) {
+                return;
+            }
+            dropped += n;
+        }
     }
 
     private static void write(SocketChannel channel, String text) throws IOException {

@@ -65,6 +65,16 @@ class UserConfigTest {
     }
 
     @Test
+    void observerOptionsAreKeyedByObserverName() throws Exception {
+        UserConfig config = UserConfig.parse(FILE, """
+                {"observers": {"declared": {"file": "/srv/ports", "strict": true}, "ss": {"timeout_ms": 500}}}""");
+        assertThat(config.observerOptions()).containsEntry("declared.file", "/srv/ports")
+                .containsEntry("declared.strict", "true").containsEntry("ss.timeout_ms", "500");
+        assertThatThrownBy(() -> UserConfig.parse(FILE, "{\"observers\": {\"ss\": {\"x\": [1]}}}"))
+                .hasMessageContaining("observers.ss.x: expected a string, number or boolean");
+    }
+
+    @Test
     void autoAllocationSettingsAndRules() throws Exception {
         UserConfig config = UserConfig.parse(FILE, """
                 {"auto_allocation": {"enabled": false, "default_chunk_size": 25, "placement": "smart",

@@ -63,6 +63,33 @@ class ObserverHubTest {
     }
 
     @Test
+    void eachObserverIsCreatedWithItsOwnOptionsFromTheConfig() {
+        java.util.concurrent.atomic.AtomicReference<io.styxy.api.spi.ObserverConfig> seen =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        io.styxy.api.spi.PortObserverProvider recording = new io.styxy.api.spi.PortObserverProvider() {
+            public String name() {
+                return "declared";
+            }
+
+            public int priority() {
+                return 100;
+            }
+
+            public io.styxy.api.spi.Availability availability() {
+                return io.styxy.api.spi.Availability.usable("test");
+            }
+
+            public io.styxy.api.spi.PortObserver create(io.styxy.api.spi.ObserverConfig config) {
+                seen.set(config);
+                return new Scripted();
+            }
+        };
+        hub = new ObserverHub(List.of(recording), fast().withObserverOptions(
+                java.util.Map.of("declared.file", "/srv/ports", "ss.timeout_ms", "500")), events::add);
+        assertThat(seen.get().options()).isEqualTo(java.util.Map.of("file", "/srv/ports"));
+    }
+
+    @Test
     void honoursAForcedObserver() {
         hub = new ObserverHub(List.of(
                 Provider.usable("slow-tool", 10, new Scripted()),

@@ -1,0 +1,57 @@
+package io.styxy.server.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AuditLogTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonLinesIn0600AndTheNewestInMemory() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = new AuditLog(file);
+        log.record("PORT_ALLOCATED", Map.of("port", 3000));
+        log.record("PORT_RELEASED", Map.of("port", 3000, "reason", "released"));
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(2);
+        var first = new ObjectMapper().readTree(lines.get(0));
+        assertThat(first.path("action").asText()).isEqualTo("PORT_ALLOCATED");
+        assertThat(first.path("port").asInt()).isEqualTo(3000);
+        assertThat(first.has("timestamp")).isTrue();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(log.recent(1)).hasSize(1);
+        assertThat(log.recent(1).getFirst().get("action")).isEqualTo("PORT_RELEASED");
+    }
+
+    @Test
+    void rotatesKeepingFiveOldFilesAndAppendsAfterARestart() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = new AuditLog(file, 1000);
+        for (int i = 0; i < 200; i++) {
+            log.record("E", Map.of("i", i, "pad", "x".repeat(50)));
+        }
+        assertThat(Files.size(file)).isLessThanOrEqualTo(1000);
+        for (int i = 1; i <= 5; i++) {
+            assertThat(dir.resolve("audit.log." + i)).exists();
+        }
+        assertThat(dir.resolve("audit.log.6")).doesNotExist();
+        List<String> last = Files.readAllLines(file);
+        assertThat(last.getLast()).contains("\"i\":199");
+        long before = Files.size(file);
+        AuditLog again = new AuditLog(file, 1_000_000);
+        again.record("AFTER_RESTART", Map.of());
+        assertThat(Files.size(file)).isGreaterThan(before);
+        assertThat(Files.readAllLines(file).getLast()).contains("AFTER_RESTART");
+    }
+}
