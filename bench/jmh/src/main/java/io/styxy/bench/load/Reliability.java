@@ -485,7 +485,13 @@ public final class Reliability {
                     } else {
                         recovered = false;
                         afterRefused++;
-                        recoverMessage = after.status() + " " + after.body();
+                        String m = after.status() + " " + after.body();
+                        if (recoverMessage.isEmpty()) {
+                            recoverMessage = m;
+                        } else if (!recoverMessage.contains(" | then: ")
+                                && !m.equals(recoverMessage)) {
+                            recoverMessage = recoverMessage + " | then: " + m;
+                        }
                     }
                 }
             }
