@@ -18,6 +18,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.remote.http.ClientConfig;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -76,13 +77,24 @@ class LivePortMapIT {
             options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--window-size=1280,900",
+                    // Nothing of the browser's own that could compete with the page on a busy machine: no field
+                    // trials (on-device model benchmarks among them), extensions, hints or background throttling.
+                    "--disable-field-trial-config", "--disable-extensions", "--disable-default-apps",
+                    "--disable-features=OptimizationHints,Translate,MediaRouter",
+                    "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                    "--disable-backgrounding-occluded-windows", "--disable-hang-monitor", "--disable-breakpad",
+                    "--password-store=basic", "--metrics-recording-only",
                     "--user-data-dir=" + Files.createDirectories(tmp.resolve("chromium-profile")));
             service = new ChromeDriverService.Builder()
                     .usingDriverExecutable(CHROMEDRIVER.toFile())
                     .usingAnyFreePort()
                     .withLogFile(SHOTS.resolve("chromedriver.log").toFile())
                     .build();
-            browser = new ChromeDriver(service, options);
+            // A stuck browser fails a command within a minute, not Selenium's default three.
+            browser = new ChromeDriver(service, options, ClientConfig.defaultConfig()
+                    .readTimeout(Duration.ofSeconds(60)));
+            browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30))
+                    .scriptTimeout(Duration.ofSeconds(10));
         } catch (Exception | AssertionError e) {
             stop();
             throw e;
