@@ -23,7 +23,7 @@ BENCH_CP="$ROOT/bench/jmh/target/classes:$ROOT/bench/jmh/target/lib/*"
 export STYXY_BENCH_JAVA="$JAVA"
 export STYXY_BENCH_MODULES="$ROOT/styxy-server/target/modules"
 # The flags `styxy daemon start` uses; override to compare.
-export STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:--XX:+UseSerialGC -Xmx96m -XX:+ExitOnOutOfMemoryError}"
+export STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:--XX:+UseSerialGC -Xms16m -Xmx96m -XX:+ExitOnOutOfMemoryError}"
 
 build() {
   mkdir -p "$ROOT/target"
