@@ -122,10 +122,17 @@ final class DaemonCommands {
         return dir.toAbsolutePath();
     }
 
+    /**
+     * The daemon's JVM flags, in one place. Serial GC and a small heap keep it to tens of MB; without -Xms the JVM
+     * commits the whole maximum heap at start on a large machine.
+     */
+    static final List<String> DAEMON_JVM = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m",
+            "-XX:+ExitOnOutOfMemoryError", NATIVE_ACCESS);
+
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
-        List<String> cmd = new ArrayList<>(List.of(java(ctx), "-XX:+UseSerialGC", "-Xmx96m",
-                "-XX:+ExitOnOutOfMemoryError", NATIVE_ACCESS,
-                "-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
+        List<String> cmd = new ArrayList<>(List.of(java(ctx)));
+        cmd.addAll(DAEMON_JVM);
+        cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
             cmd.add("--port");
@@ -531,10 +538,10 @@ final class DaemonCommands {
                     + (port == null ? "" : " --port " + port);
         } else {
             StringBuilder sb = new StringBuilder();
-            List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString(),
-                    "-XX:+UseSerialGC", "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-                    NATIVE_ACCESS, "-p", serverModules(ctx).toString(),
-                    "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
+            List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString()));
+            cmd.addAll(DAEMON_JVM);
+            cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home",
+                    ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");
                 cmd.add(port.toString());

@@ -137,6 +137,11 @@ public final class Daemon implements AutoCloseable {
                     new ConfigFileTypeWriter(state, audit));
             engineRef.set(engine);
             observers.start();
+            if (store.movedAside() != null) {
+                int rebuilt = Recovery.rebuildFromListeners(engine, observers.snapshot());
+                LOG.warning("styxy: rebuilt " + rebuilt + " leases from the processes listening on managed ports");
+                audit.record("LEDGER_REBUILT", Map.of("leases", rebuilt));
+            }
 
             sweeper = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                     .name("styxy-sweeper").unstarted(r));

@@ -18,7 +18,6 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -676,27 +675,75 @@ public final class Engine {
         }
     }
 
-    /** Candidate order: requested port → stable hash point onward, or the type's preferred ports → the range. */
-    private List<Integer> candidates(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
-        LinkedHashSet<Integer> ports = new LinkedHashSet<>();
-        if (request.preferredPort() != null) {
-            ports.add(request.preferredPort());
+    /**
+     * Candidate order: requested port → stable hash point onward, or the type's preferred ports → the range.
+     * Walked lazily: most requests stop at the first candidate, so no list of the whole range is built.
+     */
+    private Iterable<Integer> candidates(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
+        return () -> new CandidateWalk(type, request, excluded);
+    }
+
+    /** One walk over the candidates of a request, each port once, skipping excluded and privileged ports. */
+    private static final class CandidateWalk implements java.util.Iterator<Integer> {
+
+        private final Integer requested;
+        private final List<Integer> preferred;
+        private final PortRange range;
+        private final Set<Integer> excluded;
+        private final boolean stable;
+        private final int offset;
+        private int preferredIndex;
+        private int rangeIndex;
+        private boolean requestedDone;
+        private int next = -1;
+
+        CandidateWalk(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
+            this.requested = request.preferredPort();
+            this.range = type.range();
+            this.stable = request.stable();
+            this.preferred = stable ? List.of() : type.preferredPorts();
+            this.excluded = excluded;
+            this.offset = stable ? Math.floorMod(stableHash(request.projectPath() + '\0' + request.serviceName()),
+                    range.size()) : 0;
+            this.requestedDone = requested == null;
         }
-        PortRange range = type.range();
-        if (request.stable()) {
-            int offset = Math.floorMod(stableHash(request.projectPath() + '\0' + request.serviceName()), range.size());
-            for (int i = 0; i < range.size(); i++) {
-                ports.add(range.start() + (offset + i) % range.size());
+
+        @Override
+        public boolean hasNext() {
+            while (next < 0) {
+                int port;
+                if (!requestedDone) {
+                    requestedDone = true;
+                    port = requested;
+                } else if (preferredIndex < preferred.size()) {
+                    port = preferred.get(preferredIndex++);
+                    if (requested != null && port == requested) {
+                        continue;
+                    }
+                } else if (rangeIndex < range.size()) {
+                    port = range.start() + (offset + rangeIndex++) % range.size();
+                    if ((requested != null && port == requested) || preferred.contains(port)) {
+                        continue;
+                    }
+                } else {
+                    return false;
+                }
+                if (port >= MIN_PORT && !excluded.contains(port)) {
+                    next = port;
+                }
             }
-        } else {
-            ports.addAll(type.preferredPorts());
-            for (int port = range.start(); port <= range.end(); port++) {
-                ports.add(port);
-            }
+            return true;
         }
-        ports.removeAll(excluded);
-        ports.removeIf(port -> port < MIN_PORT);
-        return List.copyOf(ports);
+
+        @Override
+        public Integer next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            int port = next;
+            next = -1;
+            return port;
+        }
     }
 
     /** FNV-1a: a hash that is the same on every run and every JVM. */

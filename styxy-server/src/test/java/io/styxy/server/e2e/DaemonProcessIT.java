@@ -128,19 +128,31 @@ class DaemonProcessIT {
     }
 
     @Test
-    void aCorruptDatabaseIsMovedAsideAndTheDaemonStarts() throws Exception {
+    void aCorruptDatabaseIsMovedAsideAndTheDaemonStartsWithLeasesRebuiltFromLiveListeners() throws Exception {
         Path home = tmp.resolve("home");
         Files.createDirectories(home);
         byte[] garbage = "definitely not SQLite".repeat(500).getBytes();
         Files.write(home.resolve("styxy.db"), garbage);
-        try (RunningDaemon daemon = RunningDaemon.start(home)) {
-            assertThat(daemon.allocate(Map.of("service_type", "dev")).path("port").asInt()).isEqualTo(3000);
-            try (Stream<Path> files = Files.list(home)) {
-                Path aside = files.filter(p -> p.getFileName().toString().startsWith("styxy.db.corrupt-")).findFirst()
-                        .orElseThrow();
-                assertThat(Files.readAllBytes(aside)).isEqualTo(garbage);
+        int first = fourFreePorts();
+        Files.writeString(home.resolve("config.json"), "{\"service_types\": {\"held\": {\"port_range\": [" + first
+                + ", " + (first + 3) + "]}}}");
+        try (ServerSocket holder = new ServerSocket()) {
+            holder.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), first));
+            try (RunningDaemon daemon = RunningDaemon.start(home)) {
+                assertThat(daemon.allocate(Map.of("service_type", "dev")).path("port").asInt()).isEqualTo(3000);
+                try (Stream<Path> files = Files.list(home)) {
+                    Path aside = files.filter(p -> p.getFileName().toString().startsWith("styxy.db.corrupt-"))
+                            .findFirst().orElseThrow();
+                    assertThat(Files.readAllBytes(aside)).isEqualTo(garbage);
+                }
+                assertThat(Files.readString(home.resolve("daemon.out"))).contains("moved to");
+                // The port this test process listens on came back as a lease owned by this process.
+                JsonNode rebuilt = daemon.allocations().stream().filter(a -> a.path("port").asInt() == first)
+                        .findFirst().orElseThrow();
+                assertThat(rebuilt.path("process_id").asLong()).isEqualTo(ProcessHandle.current().pid());
+                assertThat(rebuilt.path("service_type").asText()).isEqualTo("held");
+                assertThat(daemon.allocate(Map.of("service_type", "held")).path("port").asInt()).isEqualTo(first + 1);
             }
-            assertThat(Files.readString(home.resolve("daemon.out"))).contains("moved to");
         }
     }
 

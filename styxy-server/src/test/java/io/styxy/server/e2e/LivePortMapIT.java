@@ -304,7 +304,9 @@ class LivePortMapIT {
         assertThat(cookie.getSameSite()).isEqualTo("Strict");
         assertThat(cookie.getPath()).isEqualTo("/");
         assertThat(cookie.getValue()).isNotEqualTo(token);
+        // The stream can go live before the first overview is drawn: wait for the strips, then count them.
         waiting().until(d -> d.findElements(By.cssSelector("#ranges .range")).size() > 10);
+        assertThat(browser.findElements(By.cssSelector("#ranges .range"))).hasSizeGreaterThan(10);
 
         // Leases made through the API appear without a reload, with their owner's command line.
         Process webOwner = owner();

@@ -40,7 +40,7 @@ public final class RunningDaemon implements AutoCloseable {
 
     public static List<String> command(Path home, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("styxy.java", "java"),
-                "-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-XX:TieredStopAtLevel=1",
                 "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
                 "-p", System.getProperty("styxy.modules", "target/modules"),
                 "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
