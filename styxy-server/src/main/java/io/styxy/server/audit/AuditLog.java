@@ -1,10 +1,12 @@
 package io.styxy.server.audit;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,31 +14,53 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code $STYXY_HOME/audit.log}: one JSON object per line, mode 0600, rotated at 10 MB with 5 old files kept.
  * The most recent entries are also kept in memory for {@code GET /audit}.
+ *
+ * <p>Entries are written by one background thread, as many per {@code write} as have queued up, so a request never
+ * waits on the file. The log is a record, not the ledger (that is the store, durable before every answer): at most
+ * the entries of the last few microseconds can be missing after a kill -9. {@link #flush()} and {@link #close()}
+ * wait until everything recorded is in the file.
  */
-public final class AuditLog {
+public final class AuditLog implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long ROTATE_AT = 10L * 1024 * 1024;
     private static final int KEEP_FILES = 5;
     private static final int RECENT = 200;
+    /** Beyond this many unwritten entries, {@link #record} waits for the writer rather than grow without bound. */
+    private static final int MAX_PENDING = 65_536;
 
     private final Path file;
-    private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
-    /** Kept open between entries, so an entry costs one write, not an open, a stat and a close. */
     private final long rotateAt;
+    private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition queued = lock.newCondition();
+    private final Condition written = lock.newCondition();
+    private List<Map<String, Object>> pending = new ArrayList<>();
+    private long recordedCount;
+    private long writtenCount;
+    private boolean closed;
+    private Thread writer;
+
+    /** Touched by the writer thread only. */
     private OutputStream out;
     private long size;
+    private final ByteArrayOutputStream batch = new ByteArrayOutputStream(8192);
 
     public AuditLog(Path file) {
         this(file, ROTATE_AT);
@@ -52,29 +76,157 @@ public final class AuditLog {
     }
 
     /** Appends {@code {"timestamp", "action", …fields}}. A failed write is logged, never thrown. */
-    public synchronized void record(String action, Map<String, ?> fields) {
+    public void record(String action, Map<String, ?> fields) {
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("timestamp", Instant.now().toString());
         entry.put("action", action);
         entry.putAll(fields);
-        recent.addLast(entry);
-        while (recent.size() > RECENT) {
-            recent.removeFirst();
-        }
+        lock.lock();
         try {
-            byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
-            if (out == null || size + line.length > rotateAt) {
-                reopen(line.length);
+            recent.addLast(entry);
+            while (recent.size() > RECENT) {
+                recent.removeFirst();
             }
-            out.write(line);
-            size += line.length;
-        } catch (IOException e) {
+            if (closed) {
+                LOG.log(Level.WARNING, "styxy: audit entry after close, not written: " + action);
+                return;
+            }
+            while (pending.size() >= MAX_PENDING && !closed) {
+                written.awaitUninterruptibly();
+            }
+            pending.add(entry);
+            recordedCount++;
+            if (writer == null) {
+                writer = Thread.ofPlatform().daemon().name("styxy-audit").start(this::writeLoop);
+            }
+            queued.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The newest entries, oldest first. */
+    public List<Map<String, Object>> recent(int limit) {
+        lock.lock();
+        try {
+            return recent.stream().skip(Math.max(0, recent.size() - limit)).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits (up to five seconds) until every entry recorded so far is in the file. */
+    public void flush() {
+        lock.lock();
+        try {
+            long target = recordedCount;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (writtenCount < target && writer != null && writer.isAlive()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.log(Level.WARNING, "styxy: audit log still " + (target - writtenCount)
+                            + " entries behind after 5 s");
+                    return;
+                }
+                written.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes what is queued, stops the writer and closes the file. Later entries are kept in memory only. */
+    @Override
+    public void close() {
+        flush();
+        Thread w;
+        lock.lock();
+        try {
+            closed = true;
+            w = writer;
+            queued.signalAll();
+            written.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (w != null) {
+            try {
+                w.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void writeLoop() {
+        while (true) {
+            List<Map<String, Object>> entries;
+            lock.lock();
+            try {
+                while (pending.isEmpty() && !closed) {
+                    queued.awaitUninterruptibly();
+                }
+                if (pending.isEmpty()) {
+                    closeQuietly();
+                    return;
+                }
+                entries = pending;
+                pending = new ArrayList<>();
+            } finally {
+                lock.unlock();
+            }
+            writeAll(entries);
+            lock.lock();
+            try {
+                writtenCount += entries.size();
+                written.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** One write per batch; rotation is checked per line so no file passes the limit. */
+    private void writeAll(List<Map<String, Object>> entries) {
+        batch.reset();
+        try {
+            for (Map<String, Object> entry : entries) {
+                int mark = batch.size();
+                try (JsonGenerator g = JSON.getFactory().createGenerator(new NoClose(batch), JsonEncoding.UTF8)) {
+                    JSON.writeValue(g, entry);
+                }
+                batch.write('\n');
+                int line = batch.size() - mark;
+                if (out == null || size + batch.size() > rotateAt) {
+                    writeBatch(mark);
+                    reopen(line);
+                }
+            }
+            writeBatch(batch.size());
+        } catch (IOException | RuntimeException e) {
             closeQuietly();
             LOG.log(Level.WARNING, "styxy: cannot write the audit log " + file + ": " + e.getMessage());
         }
     }
 
-    /** Opens the file for appending (creating it 0600), rotating it first when the next line would pass 10 MB. */
+    /** Writes the first {@code upTo} bytes of the batch and keeps the rest. */
+    private void writeBatch(int upTo) throws IOException {
+        if (upTo == 0) {
+            return;
+        }
+        byte[] all = batch.toByteArray();
+        if (out == null) {
+            reopen(upTo);
+        }
+        out.write(all, 0, upTo);
+        size += upTo;
+        batch.reset();
+        batch.write(all, upTo, all.length - upTo);
+    }
+
+    /** Opens the file for appending (creating it 0600), rotating it first when the next line would pass the limit. */
     private void reopen(int next) throws IOException {
         closeQuietly();
         if (Files.exists(file) && Files.size(file) > 0 && Files.size(file) + next > rotateAt) {
@@ -99,11 +251,6 @@ public final class AuditLog {
         }
     }
 
-    /** The newest entries, oldest first. */
-    public synchronized List<Map<String, Object>> recent(int limit) {
-        return recent.stream().skip(Math.max(0, recent.size() - limit)).toList();
-    }
-
     private void rotate() throws IOException {
         for (int i = KEEP_FILES - 1; i >= 1; i--) {
             Path older = file.resolveSibling(file.getFileName() + "." + i);
@@ -114,5 +261,24 @@ public final class AuditLog {
         }
         Files.move(file, file.resolveSibling(file.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(file.resolveSibling(file.getFileName() + "." + (KEEP_FILES + 1)));
+    }
+
+    /** Lets Jackson close its generator without closing the batch buffer. */
+    private static final class NoClose extends OutputStream {
+        private final ByteArrayOutputStream target;
+
+        NoClose(ByteArrayOutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            target.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            target.write(b, off, len);
+        }
     }
 }

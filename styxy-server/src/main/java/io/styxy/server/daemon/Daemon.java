@@ -278,6 +278,7 @@ public final class Daemon implements AutoCloseable {
         observers.close();
         store.close();
         audit.record("DAEMON_STOPPED", Map.of("pid", ProcessHandle.current().pid()));
+        audit.close();
         try {
             Files.deleteIfExists(state.daemonInfo());
             lock.close();

@@ -23,6 +23,7 @@ class AuditLogTest {
         AuditLog log = new AuditLog(file);
         log.record("PORT_ALLOCATED", Map.of("port", 3000));
         log.record("PORT_RELEASED", Map.of("port", 3000, "reason", "released"));
+        log.flush();
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(2);
         var first = new ObjectMapper().readTree(lines.get(0));
@@ -41,6 +42,7 @@ class AuditLogTest {
         for (int i = 0; i < 200; i++) {
             log.record("E", Map.of("i", i, "pad", "x".repeat(50)));
         }
+        log.close();
         assertThat(Files.size(file)).isLessThanOrEqualTo(1000);
         for (int i = 1; i <= 5; i++) {
             assertThat(dir.resolve("audit.log." + i)).exists();
@@ -51,7 +53,51 @@ class AuditLogTest {
         long before = Files.size(file);
         AuditLog again = new AuditLog(file, 1_000_000);
         again.record("AFTER_RESTART", Map.of());
+        again.flush();
         assertThat(Files.size(file)).isGreaterThan(before);
         assertThat(Files.readAllLines(file).getLast()).contains("AFTER_RESTART");
+    }
+
+    @Test
+    void entriesFromManyThreadsAllReachTheFileWholeAndInEachThreadsOrder() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = new AuditLog(file);
+        int threads = 8;
+        int each = 2_000;
+        List<Thread> started = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            started.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < each; i++) {
+                    log.record("E", Map.of("t", id, "i", i));
+                }
+            }));
+        }
+        for (Thread t : started) {
+            t.join();
+        }
+        log.flush();
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(threads * each);
+        int[] next = new int[threads];
+        ObjectMapper json = new ObjectMapper();
+        for (String line : lines) {
+            var e = json.readTree(line);
+            int t = e.path("t").asInt();
+            assertThat(e.path("i").asInt()).isEqualTo(next[t]);
+            next[t]++;
+        }
+        log.close();
+    }
+
+    @Test
+    void anEntryAfterCloseStaysInMemoryAndNeverThrows() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = new AuditLog(file);
+        log.record("BEFORE", Map.of());
+        log.close();
+        log.record("AFTER", Map.of());
+        assertThat(Files.readAllLines(file)).hasSize(1).first().asString().contains("BEFORE");
+        assertThat(log.recent(1).getFirst().get("action")).isEqualTo("AFTER");
     }
 }
