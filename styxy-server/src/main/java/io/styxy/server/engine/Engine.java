@@ -796,10 +796,11 @@ public final class Engine {
         holds.remove(lease.port());
     }
 
-    /** No foreign listener of that protocol and the four-address probe succeeds; any error means "taken". */
+    /** No foreign listener of that protocol as last observed, and the four-address probe succeeds now; any error
+     * means "taken". */
     private boolean osFree(int port, Protocol protocol) {
         try {
-            for (Listener listener : listenerView.listenersOn(port)) {
+            for (Listener listener : listenerView.recentListenersOn(port)) {
                 if (listener.protocol() == protocol) {
                     return false;
                 }

@@ -44,9 +44,11 @@ import java.util.function.Consumer;
  *       while clients asked within {@link Settings#activeWindow()}, every {@link Settings#idleInterval()} otherwise.
  *       A request that finds the snapshot stale wakes it at once. The snapshot is never older than about a second
  *       while clients ask.</li>
- *   <li><b>Decisions.</b> {@link #listenersOn(int)} asks the observer about one port directly (the engine's
- *       allocation check) and waits at most {@link Settings#checkTimeout()}; a slow, failing or hung observer is
- *       answered from the snapshot instead. Requests never wait on a tool beyond that bound.</li>
+ *   <li><b>Decisions.</b> {@link #listenersOn(int)} asks the observer about one port directly (a port's status)
+ *       and waits at most {@link Settings#checkTimeout()}; a slow, failing or hung observer is answered from the
+ *       snapshot instead. Requests never wait on a tool beyond that bound. Allocation uses
+ *       {@link #recentListenersOn(int)}: the snapshot while it is under a second old, since the engine's bind probe
+ *       sees anything newer.</li>
  *   <li><b>Events.</b> Each new snapshot is compared with the previous one by (protocol, address, port, pid), so
  *       IPv4 and IPv6 listeners and every SO_REUSEPORT holder count separately; differences are published as
  *       {@link EngineEvent.ListenerAppeared} and {@link EngineEvent.ListenerVanished}. The first snapshot is the
@@ -58,6 +60,7 @@ public final class ObserverHub implements ListenerView, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ObserverHub.class.getName());
     private static final int INFERENCE_CACHE_LIMIT = 4_096;
     private static final int MAX_CHECKS_IN_FLIGHT = 4;
+    private static final long RECENT_NANOS = 1_000_000_000L;
 
     /**
      * How the hub observes.
@@ -339,6 +342,20 @@ public final class ObserverHub implements ListenerView, AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * From the snapshot while it is at most a second old (it is refreshed every {@link Settings#activeInterval()}
+     * while clients ask); otherwise a direct check like {@link #listenersOn(int)}.
+     */
+    @Override
+    public List<Listener> recentListenersOn(int port) {
+        demand();
+        Snapshot s = snapshot;
+        if (observer != null && !closed && ageNanos(s) <= RECENT_NANOS) {
+            return s.byPort().getOrDefault(port, List.of());
+        }
+        return listenersOn(port);
     }
 
     private List<Listener> fromSnapshot(int port) {

@@ -168,6 +168,28 @@ class ObserverHubTest {
     }
 
     @Test
+    void allocationChecksUseASnapshotUnderASecondOldAndAskDirectlyOtherwise() throws Exception {
+        Scripted observer = new Scripted();
+        observer.listeners.add(listener(3000, 42, "node server.js"));
+        hub = new ObserverHub(List.of(Provider.usable("x", 1, observer)), fast(), events::add);
+        assertThat(hub.recentListenersOn(3000)).as("no snapshot yet: a direct check")
+                .extracting(Listener::pid).containsExactly(42L);
+        assertThat(observer.checks.get()).isEqualTo(1);
+
+        hub.start();
+        assertThat(eventually(() -> hub.report().scanCount() >= 1)).isTrue();
+        for (int i = 0; i < 50; i++) {
+            assertThat(hub.recentListenersOn(3000)).extracting(Listener::pid).containsExactly(42L);
+            assertThat(hub.recentListenersOn(3001)).isEmpty();
+        }
+        assertThat(observer.checks.get()).as("answered from the snapshot").isEqualTo(1);
+
+        observer.listeners.add(listener(3001, 43, "python3 -m http.server 3001"));
+        assertThat(eventually(() -> hub.recentListenersOn(3001).size() == 1))
+                .as("a new listener shows within the refresh rhythm").isTrue();
+    }
+
+    @Test
     void aHungObserverDoesNotHoldUpASinglePortCheck() throws Exception {
         Scripted observer = new Scripted();
         observer.listeners.add(listener(3000, 42, "node server.js"));
