@@ -73,6 +73,7 @@ public final class SqliteLeaseStore implements LeaseStore {
     private final Map<String, PreparedStatement> statements = new java.util.HashMap<>();
     private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
+    private final WalCheckpointer checkpointer;
     private final Path movedAside;
     private volatile boolean closed;
 
@@ -81,6 +82,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         this.file = file;
         this.connection = connection;
         this.movedAside = movedAside;
+        this.checkpointer = new WalCheckpointer(file);
         this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writeLoop);
         this.writer.start();
     }
@@ -114,6 +116,11 @@ public final class SqliteLeaseStore implements LeaseStore {
         return file;
     }
 
+    /** Checkpoints run by the background checkpointer so far. */
+    long backgroundCheckpoints() {
+        return checkpointer.checkpoints();
+    }
+
     private static Connection connect(Path file, Durability durability) throws SQLException, IOException {
         if (Files.notExists(file)) {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -130,6 +137,9 @@ public final class SqliteLeaseStore implements LeaseStore {
                 }
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=" + (durability == Durability.FULL ? "FULL" : "NORMAL"));
+                // Checkpoints run on their own thread (WalCheckpointer), never inside a commit.
+                s.execute("PRAGMA wal_autocheckpoint=0");
+                s.execute("PRAGMA journal_size_limit=" + (16L << 20));
                 migrate(s);
             }
             c.setAutoCommit(false);
@@ -287,6 +297,9 @@ public final class SqliteLeaseStore implements LeaseStore {
             boolean stopping = batches.remove(stop);
             if (!batches.isEmpty()) {
                 commit(batches);
+                synchronized (dbLock) {
+                    checkpointer.catchUp(connection, queue.isEmpty());
+                }
             }
             if (stopping) {
                 stop.done().complete(null);
@@ -303,6 +316,7 @@ public final class SqliteLeaseStore implements LeaseStore {
                     apply(batch.changes());
                 }
                 connection.commit();
+                checkpointer.committed();
                 batches.forEach(b -> b.done().complete(null));
                 return;
             } catch (SQLException e) {
@@ -313,6 +327,7 @@ public final class SqliteLeaseStore implements LeaseStore {
                     if (!applied(batch.changes())) {
                         apply(batch.changes());
                         connection.commit();
+                        checkpointer.committed();
                     }
                     batch.done().complete(null);
                 } catch (SQLException e) {
@@ -508,6 +523,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         } catch (Exception e) {
             writer.interrupt();
         }
+        checkpointer.close();
         synchronized (dbLock) {
             try {
                 closeStatements();
