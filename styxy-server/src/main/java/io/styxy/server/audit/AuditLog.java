@@ -29,10 +29,11 @@ import java.util.logging.Logger;
  * {@code $STYXY_HOME/audit.log}: one JSON object per line, mode 0600, rotated at 10 MB with 5 old files kept.
  * The most recent entries are also kept in memory for {@code GET /audit}.
  *
- * <p>Entries are written by one background thread, as many per {@code write} as have queued up, so a request never
- * waits on the file. The log is a record, not the ledger (that is the store, durable before every answer): at most
- * the entries of the last few microseconds can be missing after a kill -9. {@link #flush()} and {@link #close()}
- * wait until everything recorded is in the file.
+ * <p>Entries are written by one background thread, so a request never waits on the file. The thread is woken by the
+ * first entry after a quiet spell and then gathers entries for {@link #GATHER_MS} ms before one {@code write}: one
+ * wake-up and one system call per few milliseconds however busy the daemon is. The log is a record, not the ledger
+ * (that is the store, durable before every answer): a kill -9 can lose the entries of the last few milliseconds.
+ * {@link #flush()} and {@link #close()} wait until everything recorded is in the file.
  */
 public final class AuditLog implements AutoCloseable {
 
@@ -43,6 +44,7 @@ public final class AuditLog implements AutoCloseable {
     private static final int RECENT = 200;
     /** Beyond this many unwritten entries, {@link #record} waits for the writer rather than grow without bound. */
     private static final int MAX_PENDING = 65_536;
+    static final long GATHER_MS = 5;
 
     private final Path file;
     private final long rotateAt;
@@ -55,6 +57,7 @@ public final class AuditLog implements AutoCloseable {
     private long recordedCount;
     private long writtenCount;
     private boolean closed;
+    private boolean flushWanted;
     private Thread writer;
 
     /** Touched by the writer thread only. */
@@ -99,7 +102,9 @@ public final class AuditLog implements AutoCloseable {
             if (writer == null) {
                 writer = Thread.ofPlatform().daemon().name("styxy-audit").start(this::writeLoop);
             }
-            queued.signal();
+            if (pending.size() == 1) {
+                queued.signal(); // later entries are gathered by the writer's pause
+            }
         } finally {
             lock.unlock();
         }
@@ -121,6 +126,8 @@ public final class AuditLog implements AutoCloseable {
         try {
             long target = recordedCount;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            flushWanted = true;
+            queued.signalAll();
             while (writtenCount < target && writer != null && writer.isAlive()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -133,6 +140,7 @@ public final class AuditLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            flushWanted = false;
             lock.unlock();
         }
     }
@@ -167,6 +175,13 @@ public final class AuditLog implements AutoCloseable {
             try {
                 while (pending.isEmpty() && !closed) {
                     queued.awaitUninterruptibly();
+                }
+                if (!closed && !flushWanted && pending.size() < MAX_PENDING / 2) {
+                    try {
+                        queued.awaitNanos(TimeUnit.MILLISECONDS.toNanos(GATHER_MS)); // gather; flush() cuts it short
+                    } catch (InterruptedException e) {
+                        // write what is there
+                    }
                 }
                 if (pending.isEmpty()) {
                     closeQuietly();
