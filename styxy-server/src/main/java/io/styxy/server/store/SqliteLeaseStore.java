@@ -31,15 +31,19 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Leases, instances and reassignments in an embedded SQLite database (WAL).
  *
- * <p>One writer thread owns the connection. Callers queue batches; the writer drains whatever is queued and commits
- * it in one transaction (group commit), then completes every batch's future. A batch is acknowledged only after its
- * commit, so a crash at any instant loses no acknowledged change.
+ * <p>Callers queue batches. Whoever finds the database idle commits at once, on its own thread, everything queued in
+ * one transaction (group commit), so a lone request costs no thread hand-off. Batches that arrive while a commit is
+ * running are left to the writer thread, which is woken when that commit ends and commits them together; no caller
+ * ever commits more than once for others. A batch is acknowledged only after its commit, so a crash at any instant
+ * loses no acknowledged change.
  *
  * <p>A database that cannot be opened or fails its integrity check is moved aside (never deleted) and a new one is
  * started.
@@ -64,7 +68,6 @@ public final class SqliteLeaseStore implements LeaseStore {
     }
 
 
-    private final Batch stop = new Batch(List.of(), new CompletableFuture<>());
     private final Path file;
     private final Durability durability;
     /** Guards {@link #connection}, which is replaced when a failed transaction cannot be rolled back. */
@@ -72,10 +75,14 @@ public final class SqliteLeaseStore implements LeaseStore {
     private Connection connection;
     private final Map<String, PreparedStatement> statements = new java.util.HashMap<>();
     private final BlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+    /** Held by whoever commits: a caller that found the database idle, or the writer thread. */
+    private final ReentrantLock committing = new ReentrantLock();
     private final Thread writer;
     private final WalCheckpointer checkpointer;
     private final Path movedAside;
     private volatile boolean closed;
+    /** Set under {@link #committing} once the last commit ran; later batches are refused. */
+    private volatile boolean stopped;
 
     private SqliteLeaseStore(Path file, Durability durability, Connection connection, Path movedAside) {
         this.durability = durability;
@@ -83,7 +90,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         this.connection = connection;
         this.movedAside = movedAside;
         this.checkpointer = new WalCheckpointer(file);
-        this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writeLoop);
+        this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writerLoop);
         this.writer.start();
     }
 
@@ -281,30 +288,54 @@ public final class SqliteLeaseStore implements LeaseStore {
             return done;
         }
         queue.add(new Batch(List.copyOf(changes), done));
+        if (committing.tryLock()) {
+            try {
+                commitQueued();
+            } finally {
+                committing.unlock();
+            }
+        }
+        // Anything queued meanwhile (a caller whose tryLock failed while we committed) goes to the writer.
+        if (!queue.isEmpty()) {
+            LockSupport.unpark(writer);
+        }
         return done;
     }
 
-    private void writeLoop() {
-        List<Batch> batches = new ArrayList<>();
-        while (true) {
-            batches.clear();
-            try {
-                batches.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            queue.drainTo(batches, MAX_BATCHES_PER_COMMIT - 1);
-            boolean stopping = batches.remove(stop);
-            if (!batches.isEmpty()) {
-                commit(batches);
-                synchronized (dbLock) {
-                    checkpointer.catchUp(connection, queue.isEmpty());
+    /** Woken whenever a commit ends with batches left over; commits until the queue is empty. */
+    private void writerLoop() {
+        while (!stopped) {
+            LockSupport.park(this);
+            while (!queue.isEmpty() && committing.tryLock()) {
+                try {
+                    commitQueued();
+                } finally {
+                    committing.unlock();
                 }
             }
-            if (stopping) {
-                stop.done().complete(null);
-                return;
+        }
+    }
+
+    /** Holding {@link #committing}: one transaction for what is queued now. */
+    private void commitQueued() {
+        List<Batch> batches = new ArrayList<>();
+        queue.drainTo(batches, MAX_BATCHES_PER_COMMIT);
+        if (batches.isEmpty()) {
+            return;
+        }
+        try {
+            if (stopped) {
+                throw new StoreUnavailableException("the store is closed", null);
             }
+            commit(batches);
+            synchronized (dbLock) {
+                checkpointer.catchUp(connection, queue.isEmpty());
+            }
+        } catch (RuntimeException | Error e) {
+            // Nobody may be left waiting: whatever went wrong, every batch gets an answer.
+            StoreUnavailableException failure = e instanceof StoreUnavailableException u ? u
+                    : new StoreUnavailableException("the store failed: " + e, e);
+            batches.forEach(b -> b.done().completeExceptionally(failure));
         }
     }
 
@@ -517,11 +548,19 @@ public final class SqliteLeaseStore implements LeaseStore {
             return;
         }
         closed = true;
-        queue.add(stop);
+        committing.lock();
         try {
-            stop.done().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            writer.interrupt();
+            commitQueued(); // what was queued before closed was set
+            stopped = true;
+            commitQueued(); // a submit that raced with close: answered "closed", never left waiting
+        } finally {
+            committing.unlock();
+        }
+        LockSupport.unpark(writer);
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         checkpointer.close();
         synchronized (dbLock) {

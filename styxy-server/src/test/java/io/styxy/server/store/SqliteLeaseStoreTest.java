@@ -105,6 +105,51 @@ class SqliteLeaseStoreTest {
     }
 
     @Test
+    void callersCommittingForEachOtherNeverLeaveABatchUnansweredEvenWhenTheStoreClosesUnderThem() throws Exception {
+        Path file = dir.resolve("styxy.db");
+        int threads = 16;
+        List<java.util.concurrent.ConcurrentLinkedQueue<Lease>> acknowledged = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            var mine = new java.util.concurrent.ConcurrentLinkedQueue<Lease>();
+            acknowledged.add(mine);
+            int base = 10_000 + t * 2_000;
+            workers.add((t % 2 == 0 ? Thread.ofVirtual() : Thread.ofPlatform()).start(() -> {
+                for (int i = 0; i < 2_000; i++) {
+                    Lease l = lease(base + i);
+                    try {
+                        store.submit(new StoreChange.LeaseSaved(l)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+                        mine.add(l);
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        assertThat(e.getCause()).isInstanceOf(StoreUnavailableException.class);
+                        refused.incrementAndGet();
+                    } catch (Exception e) {
+                        throw new AssertionError("a submit was left waiting", e);
+                    }
+                }
+            }));
+        }
+        while (acknowledged.stream().mapToInt(java.util.Collection::size).sum() < 5_000) {
+            Thread.sleep(1);
+        }
+        store.close();
+        for (Thread w : workers) {
+            w.join(30_000);
+            assertThat(w.isAlive()).isFalse();
+        }
+        int acked = acknowledged.stream().mapToInt(java.util.Collection::size).sum();
+        assertThat(acked + refused.get()).isEqualTo(threads * 2_000);
+        assertThat(refused.get()).as("the close cut the run short").isPositive();
+        try (SqliteLeaseStore again = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            List<Lease> stored = again.load().leases();
+            assertThat(stored).as("every acknowledged lease, nothing else").hasSize(acked);
+            acknowledged.forEach(q -> assertThat(stored).containsAll(q));
+        }
+    }
+
+    @Test
     void aBadBatchFailsAloneAndChangesNothing() {
         try (SqliteLeaseStore store = SqliteLeaseStore.open(dir.resolve("styxy.db"), Durability.NORMAL)) {
             Lease a = lease(3000);
