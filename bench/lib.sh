@@ -22,8 +22,10 @@ JAVA="$JDK/bin/java"
 BENCH_CP="$ROOT/bench/jmh/target/classes:$ROOT/bench/jmh/target/lib/*"
 export STYXY_BENCH_JAVA="$JAVA"
 export STYXY_BENCH_MODULES="$ROOT/styxy-server/target/modules"
-# The flags `styxy daemon start` uses; override to compare.
-export STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:--XX:+UseSerialGC -Xms16m -Xmx96m -XX:+ExitOnOutOfMemoryError}"
+# The flags `styxy daemon start` uses (the CLI reads the same file); override to compare.
+DAEMON_JVM_OPTIONS="$ROOT/styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options"
+STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:-$(grep -v '^#' "$DAEMON_JVM_OPTIONS" | tr '\n' ' ')}"
+export STYXY_BENCH_DAEMON_OPTS
 
 build() {
   mkdir -p "$ROOT/target"

@@ -9,7 +9,10 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DUR="${1:-30s}"
 JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 HOME_DIR="$(mktemp -d /tmp/styxy-bench.XXXXXX)"
-"$JAVA" -XX:+UseSerialGC -Xmx96m ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
+# The daemon's own flags (the CLI reads the same file), then any experiment's.
+OPTS="$(grep -v '^#' "$ROOT/styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options" | tr '\n' ' ')"
+# shellcheck disable=SC2086
+"$JAVA" $OPTS ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
   -p "$ROOT/styxy-server/target/modules" -m io.styxy.server/io.styxy.server.daemon.DaemonMain \
   --home "$HOME_DIR" --port 0 --socket "$HOME_DIR/styxy.sock" > "$HOME_DIR/daemon.out" 2>&1 &
 PID=$!

@@ -123,15 +123,39 @@ final class DaemonCommands {
     }
 
     /**
-     * The daemon's JVM flags, in one place. Serial GC and a small heap keep it to tens of MB; without -Xms the JVM
-     * commits the whole maximum heap at start on a large machine.
+     * The daemon's JVM flags: {@code daemon.jvm-options} beside this class (the benchmarks read it too), read only by
+     * the commands that start a daemon.
      */
-    static final List<String> DAEMON_JVM = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx96m",
-            "-XX:+ExitOnOutOfMemoryError", NATIVE_ACCESS);
+    static List<String> daemonJvm() {
+        return DaemonJvm.FLAGS;
+    }
+
+    private static final class DaemonJvm {
+        static final List<String> FLAGS = daemonJvmOptions();
+    }
+
+    private static List<String> daemonJvmOptions() {
+        try (var in = DaemonCommands.class.getResourceAsStream("daemon.jvm-options")) {
+            if (in == null) {
+                throw new IllegalStateException("daemon.jvm-options is missing from the CLI's jar");
+            }
+            List<String> flags = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String flag = line.strip();
+                if (!flag.isEmpty() && !flag.startsWith("#")) {
+                    flags.add(flag);
+                }
+            }
+            flags.add(NATIVE_ACCESS);
+            return List.copyOf(flags);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx)));
-        cmd.addAll(DAEMON_JVM);
+        cmd.addAll(daemonJvm());
         cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
@@ -539,7 +563,7 @@ final class DaemonCommands {
         } else {
             StringBuilder sb = new StringBuilder();
             List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString()));
-            cmd.addAll(DAEMON_JVM);
+            cmd.addAll(daemonJvm());
             cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home",
                     ctx.home().toString()));
             if (port != null) {

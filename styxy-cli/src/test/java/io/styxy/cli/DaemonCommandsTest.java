@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +114,23 @@ class DaemonCommandsTest {
     void foregroundReturnsTheDaemonsExitCode() throws IOException {
         CliHarness cli = cli("exit 42");
         assertThat(cli.run("daemon", "start", "--foreground").code()).isEqualTo(42);
+    }
+
+    @Test
+    void theDaemonRunsWithTheFlagsOfTheOptionsFileWhichTheBenchmarksReadToo() throws IOException {
+        Path args = tmp.resolve("args");
+        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
+        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        List<String> file = Files.readAllLines(root.resolve(
+                        "styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options")).stream()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        assertThat(file).contains("-XX:+UseSerialGC", "-Xmx96m");
+        List<String> passed = Files.readAllLines(args);
+        assertThat(passed.subList(0, file.size())).isEqualTo(file);
+        assertThat(passed.get(file.size())).startsWith("--enable-native-access=");
+        assertThat(Files.readString(root.resolve("bench/lib.sh"))).contains("io/styxy/cli/daemon.jvm-options");
+        assertThat(Files.readString(root.resolve("bench/wrk/run.sh"))).contains("io/styxy/cli/daemon.jvm-options");
     }
 
     @Test

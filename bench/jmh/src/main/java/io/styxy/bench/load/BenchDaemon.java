@@ -17,8 +17,19 @@ import java.util.regex.Pattern;
  */
 public final class BenchDaemon implements AutoCloseable {
 
-    /** The flags the CLI's {@code daemon start} uses. */
-    public static final String DEFAULT_OPTS = "-XX:+UseSerialGC -Xmx96m -XX:+ExitOnOutOfMemoryError";
+    /** Where the CLI's {@code daemon start} flags live, relative to the repository root (the working directory). */
+    public static final Path OPTIONS_FILE = Path.of("styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options");
+
+    /** The flags the CLI's {@code daemon start} uses, read from {@link #OPTIONS_FILE}. */
+    public static String defaultOpts() {
+        try {
+            return String.join(" ", java.nio.file.Files.readAllLines(OPTIONS_FILE).stream()
+                    .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read the daemon's JVM flags from " + OPTIONS_FILE.toAbsolutePath()
+                    + " (run from the repository root, or set STYXY_BENCH_DAEMON_OPTS): " + e.getMessage(), e);
+        }
+    }
     private static final Pattern PORT = Pattern.compile("\"http_port\"\\s*:\\s*(\\d+)");
 
     private final Path home;
@@ -37,7 +48,8 @@ public final class BenchDaemon implements AutoCloseable {
         String java = System.getenv().getOrDefault("STYXY_BENCH_JAVA",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String modules = System.getenv().getOrDefault("STYXY_BENCH_MODULES", "styxy-server/target/modules");
-        String opts = System.getenv().getOrDefault("STYXY_BENCH_DAEMON_OPTS", DEFAULT_OPTS);
+        String opts = System.getenv("STYXY_BENCH_DAEMON_OPTS") != null
+                ? System.getenv("STYXY_BENCH_DAEMON_OPTS") : defaultOpts();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
