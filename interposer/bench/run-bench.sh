@@ -4,8 +4,10 @@
 #   OUT                 build directory (required; the Makefile sets it)
 #   STYXY_SOCKET        a real daemon's socket, optional
 #   STYXY_BENCH_PORT    the busy port asked of the real daemon (default 8000)
-#   STYXY_BENCH_REAL_N  reassignments asked of the real daemon (default 50; each one is a
-#                       lease held by the benchmark process until it exits)
+#   STYXY_BENCH_REAL_N  reassignments asked of the real daemon per round (default 50; each one
+#                       is a lease held by that round's child process until it exits)
+#   STYXY_BENCH_REAL_ROUNDS  counted rounds against the real daemon (default 10), after one
+#                       uncounted warm-up round
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT:?OUT must name the build directory}"
