@@ -35,16 +35,37 @@ public final class AuditLog {
     private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
     /** Kept open between entries, so an entry costs one write, not an open, a stat and a close. */
     private final long rotateAt;
+    /** Entries go to memory only (the state directory is read-only). */
+    private final boolean memoryOnly;
     private OutputStream out;
     private long size;
 
     public AuditLog(Path file) {
-        this(file, ROTATE_AT);
+        this(file, ROTATE_AT, false);
     }
 
     AuditLog(Path file, long rotateAt) {
+        this(file, rotateAt, false);
+    }
+
+    private AuditLog(Path file, long rotateAt, boolean memoryOnly) {
         this.file = file;
         this.rotateAt = rotateAt;
+        this.memoryOnly = memoryOnly;
+    }
+
+    /**
+     * A log that keeps its entries in memory only ({@code GET /audit} still shows the recent ones), for a state
+     * directory that is read-only: says so once, then never tries the file.
+     */
+    public static AuditLog memoryOnly(Path file, String why) {
+        LOG.warning("styxy: " + why + "; audit entries are kept in memory only (GET /audit), not written to " + file);
+        return new AuditLog(file, ROTATE_AT, true);
+    }
+
+    /** Whether entries are kept in memory only. */
+    public boolean isMemoryOnly() {
+        return memoryOnly;
     }
 
     public Path file() {
@@ -60,6 +81,9 @@ public final class AuditLog {
         recent.addLast(entry);
         while (recent.size() > RECENT) {
             recent.removeFirst();
+        }
+        if (memoryOnly) {
+            return;
         }
         try {
             byte[] line = (JSON.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);

@@ -54,4 +54,16 @@ class AuditLogTest {
         assertThat(Files.size(file)).isGreaterThan(before);
         assertThat(Files.readAllLines(file).getLast()).contains("AFTER_RESTART");
     }
+
+    @Test
+    void aMemoryOnlyLogNeverTouchesTheFileAndStillShowsTheRecentEntries() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = AuditLog.memoryOnly(file, "STYXY_HOME " + dir + " is read-only");
+        assertThat(log.isMemoryOnly()).isTrue();
+        log.record("DAEMON_STARTED", Map.of("read_only", true));
+        log.record("DAEMON_STOPPED", Map.of());
+        assertThat(file).doesNotExist();
+        assertThat(log.recent(10)).extracting(e -> e.get("action")).containsExactly("DAEMON_STARTED",
+                "DAEMON_STOPPED");
+    }
 }
