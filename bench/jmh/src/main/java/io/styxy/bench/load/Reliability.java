@@ -555,6 +555,9 @@ public final class Reliability {
             }
             daemon.stop();
         } finally {
+            // The lock the read-only daemon kept in the runtime directory (lock files stay, as daemon.lock does).
+            Files.deleteIfExists(io.styxy.server.config.StateDir.runtimeDir()
+                    .resolve(io.styxy.server.config.StateDir.runtimeKey(home) + ".lock"));
             run("umount", "-l", mnt.toString());
         }
         System.err.println("storage: disk full answer: " + fullMessage);
