@@ -151,7 +151,9 @@ final class DaemonClient {
             case 409 -> new CliException(ExitCodes.NO_PORT, code == null ? "CONFLICT" : code, message,
                     "See who holds ports with: styxy list (or styxy scan).");
             default -> new CliException(ExitCodes.FAILED, code == null ? "HTTP_" + r.status : code, message,
-                    r.status >= 500 ? "See the daemon's log in " + ctx.home().resolve("logs") : null);
+                    "STATE_READ_ONLY".equals(code) ? "Until then the daemon serves reads only (styxy list, styxy"
+                            + " check, styxy doctor)."
+                            : r.status >= 500 ? "See the daemon's log in " + ctx.home().resolve("logs") : null);
         };
     }
 

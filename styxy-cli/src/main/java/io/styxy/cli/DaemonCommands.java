@@ -192,6 +192,24 @@ final class DaemonCommands {
         }
     }
 
+    /**
+     * Where 'daemon start' sends the daemon's output: {@code $STYXY_HOME/logs/daemon.out}, made with the home if
+     * needed; beside the daemon's runtime files when the home is read-only (the daemon then serves reads only).
+     */
+    static Path logFile(Ctx ctx) throws IOException {
+        if (!DaemonFiles.readOnlyHome(ctx)) {
+            try {
+                ensureHome(ctx);
+                return ctx.home().resolve("logs/daemon.out");
+            } catch (IOException e) {
+                if (!DaemonFiles.isReadOnlyFileSystem(e) || !Files.isDirectory(ctx.home())) {
+                    throw e;
+                }
+            }
+        }
+        return DaemonFiles.runtimeLog(ctx);
+    }
+
     static void ensureHome(Ctx ctx) throws IOException {
         Path home = ctx.home();
         if (!Files.isDirectory(home)) {
@@ -220,8 +238,7 @@ final class DaemonCommands {
         if (running != null) {
             return alreadyRunning(ctx, json, running.pid(), running.httpPort());
         }
-        ensureHome(ctx);
-        Path log = ctx.home().resolve("logs/daemon.out");
+        Path log = logFile(ctx);
         long logStart = Files.exists(log) ? Files.size(log) : 0;
 
         List<String> cmd = daemonCommand(ctx, pr);
@@ -351,7 +368,7 @@ final class DaemonCommands {
     }
 
     private static int foreground(Ctx ctx, ParseResult pr) throws Exception {
-        ensureHome(ctx);
+        logFile(ctx); // makes the home; a read-only one is left as it is
         ProcessBuilder pb = new ProcessBuilder(daemonCommand(ctx, pr));
         daemonEnvironment(ctx, pb, PortCommands.port(pr, "--port"));
         pb.inheritIO();
@@ -490,7 +507,8 @@ final class DaemonCommands {
         }
         Object pid = s.get("pid") != null ? s.get("pid") : info == null ? null : info.pid();
         Object uptime = s.get("uptime_seconds") != null ? s.get("uptime_seconds") : s.get("uptime");
-        ctx.out.println(ctx.green("Styxy daemon is running"));
+        ctx.out.println(ctx.green("Styxy daemon is running")
+                + (Json.bool(s.get("read_only")) ? ctx.yellow(" read-only") : ""));
         Table t = new Table("", "");
         t.row("pid", pid);
         t.row("version", s.get("version") != null ? s.get("version") : info == null ? null : info.version());
@@ -501,6 +519,10 @@ final class DaemonCommands {
         t.row("instances", s.get("instances") instanceof List<?> l ? (Object) l.size() : s.get("instances"));
         t.row("observer", s.get("observer"));
         t.row("home", ctx.home());
+        if (Json.bool(s.get("read_only"))) {
+            t.row("mode", "read-only: " + (s.get("read_only_reason") != null ? Json.str(s.get("read_only_reason"))
+                    : "the home cannot be written; every change is refused"));
+        }
         printKeyValues(ctx, t);
         return ExitCodes.OK;
     }

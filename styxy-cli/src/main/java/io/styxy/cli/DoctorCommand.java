@@ -86,6 +86,11 @@ final class DoctorCommand {
                     + "creates it)"));
         } else {
             checks.add(permissions("state directory", home, "rwx------"));
+            if (DaemonFiles.readOnlyHome(ctx)) {
+                checks.add(new Check("state directory writable", "fail", home + " is on a read-only file system:"
+                        + " a daemon on it serves reads only and refuses every change; remount it read-write or"
+                        + " point STYXY_HOME at a writable directory, then restart the daemon"));
+            }
         }
         Path token = DaemonFiles.tokenFile(ctx);
         if (!Files.exists(token)) {

@@ -48,6 +48,8 @@ public final class AuditLog implements AutoCloseable {
 
     private final Path file;
     private final long rotateAt;
+    /** Entries go to memory only (the state directory is read-only). */
+    private final boolean memoryOnly;
     private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -66,12 +68,31 @@ public final class AuditLog implements AutoCloseable {
     private final ByteArrayOutputStream batch = new ByteArrayOutputStream(8192);
 
     public AuditLog(Path file) {
-        this(file, ROTATE_AT);
+        this(file, ROTATE_AT, false);
     }
 
     AuditLog(Path file, long rotateAt) {
+        this(file, rotateAt, false);
+    }
+
+    private AuditLog(Path file, long rotateAt, boolean memoryOnly) {
         this.file = file;
         this.rotateAt = rotateAt;
+        this.memoryOnly = memoryOnly;
+    }
+
+    /**
+     * A log that keeps its entries in memory only ({@code GET /audit} still shows the recent ones), for a state
+     * directory that is read-only: says so once, then never tries the file.
+     */
+    public static AuditLog memoryOnly(Path file, String why) {
+        LOG.warning("styxy: " + why + "; audit entries are kept in memory only (GET /audit), not written to " + file);
+        return new AuditLog(file, ROTATE_AT, true);
+    }
+
+    /** Whether entries are kept in memory only. */
+    public boolean isMemoryOnly() {
+        return memoryOnly;
     }
 
     public Path file() {
@@ -89,6 +110,9 @@ public final class AuditLog implements AutoCloseable {
             recent.addLast(entry);
             while (recent.size() > RECENT) {
                 recent.removeFirst();
+            }
+            if (memoryOnly) {
+                return;
             }
             if (closed) {
                 LOG.log(Level.WARNING, "styxy: audit entry after close, not written: " + action);

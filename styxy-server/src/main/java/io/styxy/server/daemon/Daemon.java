@@ -6,11 +6,13 @@ import io.styxy.api.PortRange;
 import io.styxy.server.audit.AuditLog;
 import io.styxy.server.config.ConfigException;
 import io.styxy.server.config.ConfigFileTypeWriter;
+import io.styxy.server.config.ReadOnlyCheck;
 import io.styxy.server.config.StateDir;
 import io.styxy.server.config.UserConfig;
 import io.styxy.server.engine.CatalogEntry;
 import io.styxy.server.engine.Engine;
 import io.styxy.server.engine.EngineSettings;
+import io.styxy.server.engine.LeaseStore;
 import io.styxy.server.engine.ServiceTypeCatalog;
 import io.styxy.server.http.ApiContext;
 import io.styxy.server.http.ConfigFacts;
@@ -22,12 +24,14 @@ import io.styxy.server.os.SocketPortProbe;
 import io.styxy.server.plugins.PluginReport;
 import io.styxy.server.plugins.Plugins;
 import io.styxy.server.store.Durability;
+import io.styxy.server.store.ReadOnlyGuard;
 import io.styxy.server.store.SqliteLeaseStore;
 import io.styxy.server.unix.LineProtocol;
 import io.styxy.server.unix.UnixSocketServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -64,7 +68,7 @@ public final class Daemon implements AutoCloseable {
     private final StateDir state;
     private final DaemonLock lock;
     private final Engine engine;
-    private final SqliteLeaseStore store;
+    private final LeaseStore store;
     private final ObserverHub observers;
     private final ScheduledExecutorService sweeper;
     private final WebServer server;
@@ -75,8 +79,10 @@ public final class Daemon implements AutoCloseable {
     private final Plugins plugins;
     private boolean closed;
     private volatile int boundPort;
+    /** Where this daemon wrote daemon.json: in the home, or beside the runtime lock when the home is read-only. */
+    private Path infoFile;
 
-    private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, SqliteLeaseStore store,
+    private Daemon(DaemonOptions options, StateDir state, DaemonLock lock, Engine engine, LeaseStore store,
                    ObserverHub observers, ScheduledExecutorService sweeper, WebServer server,
                    AuditLog audit, HttpApi api, UnixSocketServer unix, Plugins plugins) {
         this.options = options;
@@ -93,14 +99,24 @@ public final class Daemon implements AutoCloseable {
         this.unix = unix;
     }
 
-    /** Starts every part, or fails having started nothing that keeps running. */
+    /**
+     * Starts every part, or fails having started nothing that keeps running. On a read-only home it starts in
+     * read-only mode: the ledger as stored, reads served, every change refused with {@code STATE_READ_ONLY}.
+     */
     public static Daemon start(DaemonOptions options) throws AlreadyRunningException, ConfigException, IOException {
-        StateDir state = StateDir.open(options.home());
-        DaemonLock lock = DaemonLock.tryAcquire(state.lockFile());
+        return start(options, ReadOnlyCheck.FILE_SYSTEM);
+    }
+
+    /** {@link #start(DaemonOptions)} with the given read-only check (tests of the read-only mode). */
+    public static Daemon start(DaemonOptions options, ReadOnlyCheck readOnlyCheck)
+            throws AlreadyRunningException, ConfigException, IOException {
+        StateDir state = StateDir.open(options.home(), readOnlyCheck);
+        String readOnly = state.readOnlyMessage();
+        DaemonLock lock = DaemonLock.tryAcquire(state);
         if (lock == null) {
             throw new AlreadyRunningException(describeRunning(state));
         }
-        SqliteLeaseStore store = null;
+        LeaseStore store = null;
         ObserverHub observers = null;
         ScheduledExecutorService sweeper = null;
         HttpApi api = null;
@@ -113,11 +129,23 @@ public final class Daemon implements AutoCloseable {
             List<CatalogEntry> catalog = config.mergeOver(plugins.serviceTypes());
             PortRange ephemeral = EphemeralPorts.read();
             UserConfig.warnings(catalog, ephemeral).forEach(w -> LOG.warning("styxy: config: " + w));
-            AuditLog audit = new AuditLog(state.auditLog());
-            store = SqliteLeaseStore.open(state.database(), Durability.fromConfig(config.durability()));
-            if (store.movedAside() != null) {
-                audit.record("DATABASE_MOVED_ASIDE", Map.of("file", store.movedAside().toString()));
+            AuditLog audit;
+            Path movedAside = null;
+            if (readOnly != null) {
+                LOG.warning("styxy: " + readOnly + ". Serving reads only: every change is refused until then");
+                audit = AuditLog.memoryOnly(state.auditLog(), "STYXY_HOME " + state.root() + " is read-only");
+                store = SqliteLeaseStore.openReadOnly(state.database(), readOnly);
+            } else {
+                audit = new AuditLog(state.auditLog());
+                SqliteLeaseStore sqlite = SqliteLeaseStore.open(state.database(),
+                        Durability.fromConfig(config.durability()));
+                movedAside = sqlite.movedAside();
+                store = new ReadOnlyGuard(sqlite, state::readOnlyNow);
+                if (movedAside != null) {
+                    audit.record("DATABASE_MOVED_ASIDE", Map.of("file", movedAside.toString()));
+                }
             }
+            boolean rebuild = movedAside != null;
             // The hub publishes listener events into the engine's stream; the engine exists only after the hub.
             AtomicReference<Engine> engineRef = new AtomicReference<>();
             observers = new ObserverHub(plugins.observerProviders(), ObserverHub.Settings.defaults()
@@ -137,7 +165,7 @@ public final class Daemon implements AutoCloseable {
                     new ConfigFileTypeWriter(state, audit));
             engineRef.set(engine);
             observers.start();
-            if (store.movedAside() != null) {
+            if (rebuild) {
                 int rebuilt = Recovery.rebuildFromListeners(engine, observers.snapshot());
                 LOG.warning("styxy: rebuilt " + rebuilt + " leases from the processes listening on managed ports");
                 audit.record("LEDGER_REBUILT", Map.of("leases", rebuilt));
@@ -154,15 +182,25 @@ public final class Daemon implements AutoCloseable {
             }, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
 
             AtomicInteger boundPort = new AtomicInteger(-1);
+            // A socket file cannot be made in a read-only home: skip it there (the interposer then leaves binds
+            // alone); a socket placed elsewhere with --socket or STYXY_SOCKET is served as usual.
+            boolean socketSkipped = readOnly != null && options.socket().toAbsolutePath().normalize()
+                    .startsWith(state.root().toAbsolutePath().normalize());
+            if (socketSkipped) {
+                LOG.warning("styxy: no Unix socket: " + options.socket() + " would be in the read-only home; the"
+                        + " interposer cannot reach this daemon (set STYXY_SOCKET to a writable place to serve it)");
+            }
             ApiContext ctx = new ApiContext(engine, token, boundPort::get, audit, VERSION, startedAt,
-                    options.socket(), state.root(), new HubObservation(observers),
+                    socketSkipped ? null : options.socket(), state.root(), new HubObservation(observers),
                     new ConfigFacts(config, plugins.serviceTypes(), ephemeral,
                             config.durability()),
                     () -> plugins.report(engine.catalog().entries()).toMap());
             api = HttpApi.create(ctx);
             HttpApi http = api;
             ApiMetricsHook metricsHook = new ApiMetricsHook(http);
-            unix = UnixSocketServer.start(options.socket(), new LineProtocol(engine, metricsHook), UNIX_IDLE);
+            if (!socketSkipped) {
+                unix = UnixSocketServer.start(options.socket(), new LineProtocol(engine, metricsHook), UNIX_IDLE);
+            }
             WebServer server;
             try {
                 var builder = WebServer.builder().port(options.port());
@@ -178,11 +216,11 @@ public final class Daemon implements AutoCloseable {
             daemon.boundPort = boundPort.get();
             daemon.writeInfo(startedAt);
             audit.record("DAEMON_STARTED", Map.of("pid", ProcessHandle.current().pid(), "port", boundPort.get(),
-                    "socket", unix.path().toString()));
-            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + boundPort.get() + " and "
-                    + unix.path() + " (pid "
-                    + ProcessHandle.current().pid() + ", home " + state.root() + ", observer " + observers.activeObserver()
-                    + ")");
+                    "socket", unix == null ? "none" : unix.path().toString(), "read_only", readOnly != null));
+            LOG.info("styxy: daemon " + VERSION + " listening on http://127.0.0.1:" + boundPort.get()
+                    + (unix == null ? "" : " and " + unix.path()) + " (pid "
+                    + ProcessHandle.current().pid() + ", home " + state.root() + (readOnly != null ? ", read-only" : "")
+                    + ", observer " + observers.activeObserver() + ")");
             return daemon;
         } catch (ConfigException | IOException | RuntimeException e) {
             if (unix != null) {
@@ -228,23 +266,47 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static String describeRunning(StateDir state) {
+        for (Path file : infoFiles(state)) {
+            try {
+                var info = JSON.readTree(file.toFile());
+                long pid = info.path("pid").asLong();
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    return "already running (pid " + pid + ", port " + info.path("http_port").asInt() + ")";
+                }
+            } catch (IOException e) {
+                // the next place, or the plain answer below
+            }
+        }
+        return "already running (another daemon holds " + (state.readOnly() ? "the lock of " : "") + state.lockFile()
+                + ")";
+    }
+
+    /** Where a running daemon of this home may have written daemon.json, the likelier first. */
+    private static List<Path> infoFiles(StateDir state) {
         try {
-            var info = JSON.readTree(state.daemonInfo().toFile());
-            return "already running (pid " + info.path("pid").asLong() + ", port " + info.path("http_port").asInt()
-                    + ")";
+            return state.readOnly() ? List.of(state.runtimeDaemonInfo(), state.daemonInfo())
+                    : List.of(state.daemonInfo());
         } catch (IOException e) {
-            return "already running (another daemon holds " + state.lockFile() + ")";
+            return List.of(state.daemonInfo());
         }
     }
 
+    /**
+     * daemon.json, which the CLI reads to find the daemon: in the home, or (read-only home) in the runtime
+     * directory under the home's key, with {@code home} and {@code read_only} so it is clear which home it serves.
+     */
     private void writeInfo(Instant startedAt) throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("pid", ProcessHandle.current().pid());
         info.put("http_port", httpPort());
-        info.put("socket", options.socket().toString());
+        info.put("socket", unix == null ? null : options.socket().toString());
         info.put("version", VERSION);
         info.put("started_at", startedAt.toString());
-        StateDir.writeAtomically(state.daemonInfo(), JSON.writeValueAsString(info) + "\n");
+        info.put("home", state.root().toString());
+        info.put("read_only", state.readOnly());
+        Path file = state.readOnly() ? state.runtimeDaemonInfo() : state.daemonInfo();
+        StateDir.writeAtomically(file, JSON.writeValueAsString(info) + "\n");
+        infoFile = file;
     }
 
     public int httpPort() {
@@ -271,7 +333,9 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        unix.close();
+        if (unix != null) {
+            unix.close();
+        }
         api.close();
         server.stop();
         sweeper.shutdownNow();
@@ -280,7 +344,9 @@ public final class Daemon implements AutoCloseable {
         audit.record("DAEMON_STOPPED", Map.of("pid", ProcessHandle.current().pid()));
         audit.close();
         try {
-            Files.deleteIfExists(state.daemonInfo());
+            if (infoFile != null) {
+                Files.deleteIfExists(infoFile);
+            }
             lock.close();
         } catch (IOException e) {
             LOG.log(Level.WARNING, "styxy: cleanup at exit failed: " + e.getMessage());

@@ -227,10 +227,31 @@ public final class Engine {
         return new PortStatus(port, available, lease, listeners, quarantined, held, bindable);
     }
 
+    // ---------------------------------------------------------------- read-only state
+
+    /** Why the ledger takes no change (its state directory is read-only, saying what to do), or {@code null}. */
+    public String readOnly() {
+        return store.readOnly();
+    }
+
+    /**
+     * Refuses a change when the state directory is read-only: up front, before anything is probed, reserved or
+     * touched, so a refused request leaves the ledger exactly as it was.
+     */
+    public void requireWritable() {
+        String why = store.readOnly();
+        if (why != null) {
+            throw new EngineException(Reason.STATE_READ_ONLY, why);
+        }
+    }
+
     // ---------------------------------------------------------------- allocation
 
     /** Hands out a port, or says which one a dry run would get, or names the holder of a singleton type. */
     public Allocation allocate(AllocationRequest request) {
+        if (!request.dryRun()) {
+            requireWritable();
+        }
         validate(request);
         Allocation.AutoRange autoRange = null;
         ServiceType type = catalog.find(request.serviceType()).orElse(null);
@@ -260,6 +281,7 @@ public final class Engine {
      * group are released and the failure is reported. Singleton types answer with their holder as usual.
      */
     public List<Allocation> allocateGroup(List<AllocationRequest> requests) {
+        requireWritable();
         if (requests.isEmpty() || requests.size() > 32) {
             throw new EngineException(Reason.INVALID_REQUEST, "a group holds 1 to 32 leases, got " + requests.size());
         }
@@ -287,6 +309,7 @@ public final class Engine {
      * not bind after all: its lease is dropped and the port quarantined.
      */
     public Reassignment reassign(long pid, int askedPort, Protocol protocol, Integer failedPort) {
+        requireWritable();
         requirePort(askedPort, 1);
         ProcessInfo process = processes.find(pid).orElseThrow(() -> new EngineException(Reason.OWNER_NOT_RUNNING,
                 "process " + pid + " is not running"));
@@ -333,6 +356,7 @@ public final class Engine {
      */
     public Lease adopt(int port, long pid, String serviceType, String serviceName, String projectPath,
                        String instanceId) {
+        requireWritable();
         requirePort(port, MIN_PORT);
         ServiceType type = catalog.find(serviceType).or(() -> catalog.typeOfPort(port))
                 .or(() -> catalog.find("dev")).orElseThrow(() -> unknownType(serviceType));
@@ -398,6 +422,7 @@ public final class Engine {
     // ---------------------------------------------------------------- release and renewal
 
     public Lease release(String lockId) {
+        requireWritable();
         Lease lease = lease(lockId).orElseThrow(() -> notFound(lockId));
         List<Lease> done = releaseAll(List.of(lease), ReleaseReason.RELEASED, false);
         if (done.isEmpty()) {
@@ -407,6 +432,7 @@ public final class Engine {
     }
 
     public Lease releasePort(int port) {
+        requireWritable();
         requirePort(port, 1);
         Lease lease = leaseOnPort(port).orElseThrow(() -> new EngineException(Reason.NOT_FOUND,
                 "no lease on port " + port));
@@ -414,14 +440,17 @@ public final class Engine {
     }
 
     public List<Lease> releaseOwner(long pid) {
+        requireWritable();
         return releaseAll(select(l -> l.owner() != null && l.owner().pid() == pid), ReleaseReason.RELEASED, false);
     }
 
     public List<Lease> releaseInstance(String instanceId) {
+        requireWritable();
         return releaseAll(select(l -> l.instanceId().equals(instanceId)), ReleaseReason.RELEASED, false);
     }
 
     public Lease renew(String lockId) {
+        requireWritable();
         Lease renewed;
         lock.lock();
         try {
@@ -452,6 +481,7 @@ public final class Engine {
      * @return the leases released
      */
     public List<Lease> cleanup(boolean force) {
+        requireWritable();
         if (force) {
             return releaseAll(select(l -> true), ReleaseReason.CLEANUP, false);
         }
@@ -461,6 +491,7 @@ public final class Engine {
     // ---------------------------------------------------------------- instances
 
     public Instance registerInstance(String instanceId, String workingDirectory, Map<String, Object> metadata) {
+        requireWritable();
         requireInstanceId(instanceId);
         if (workingDirectory != null && (workingDirectory.length() > MAX_PATH || workingDirectory.indexOf('\0') >= 0)) {
             throw new EngineException(Reason.INVALID_REQUEST, "working_directory must be a path of at most "
@@ -488,6 +519,7 @@ public final class Engine {
     }
 
     public Instance heartbeat(String instanceId) {
+        requireWritable();
         requireInstanceId(instanceId);
         Instance beat;
         lock.lock();
@@ -519,15 +551,16 @@ public final class Engine {
     /**
      * Releases the leases of owners that exited (pid gone, or reused by a process with another start time) and of
      * instances whose heartbeats stopped; re-probes quarantined ports; forgets expired suggestion holds. The daemon
-     * calls it several times a second.
+     * calls it several times a second. A read-only ledger releases nothing: its leases stay as they were stored.
      *
      * @return the leases released
      */
     public List<Lease> sweep() {
         Instant now = clock.instant();
+        boolean writable = store.readOnly() == null;
         Map<Owner, Boolean> alive = new HashMap<>();
         List<Lease> dead = new ArrayList<>();
-        for (Lease lease : select(l -> l.owner() != null)) {
+        for (Lease lease : writable ? select(l -> l.owner() != null) : List.<Lease>of()) {
             if (!alive.computeIfAbsent(lease.owner(), processes::isAlive)) {
                 dead.add(lease);
             }
@@ -538,7 +571,8 @@ public final class Engine {
         lock.lock();
         try {
             Instant cutoff = now.minus(settings.instanceTtl());
-            expired = instances.values().stream().filter(i -> i.lastHeartbeat().isBefore(cutoff)).toList();
+            expired = !writable ? List.of()
+                    : instances.values().stream().filter(i -> i.lastHeartbeat().isBefore(cutoff)).toList();
         } finally {
             lock.unlock();
         }
@@ -1082,6 +1116,9 @@ public final class Engine {
             commit.join();
         } catch (CompletionException | java.util.concurrent.CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof StateReadOnlyException readOnly) {
+                throw new EngineException(Reason.STATE_READ_ONLY, readOnly.getMessage(), readOnly);
+            }
             throw new EngineException(Reason.STORE_UNAVAILABLE, "the change could not be saved, so it was not made: "
                     + cause.getMessage(), cause);
         }

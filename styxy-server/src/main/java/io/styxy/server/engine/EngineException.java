@@ -20,7 +20,9 @@ public class EngineException extends RuntimeException {
         /** The named owner process is not running. */
         OWNER_NOT_RUNNING,
         /** The store cannot make changes durable; nothing was changed. */
-        STORE_UNAVAILABLE
+        STORE_UNAVAILABLE,
+        /** The state directory is read-only: the daemon serves reads and refuses every change. */
+        STATE_READ_ONLY
     }
 
     private final Reason reason;

@@ -14,12 +14,20 @@ public interface LeaseStore extends AutoCloseable {
 
     /**
      * Makes the changes durable, in order, atomically together. The future completes when they are, or fails with
-     * a {@link StoreUnavailableException}.
+     * a {@link StoreUnavailableException} ({@link StateReadOnlyException} when the state directory is read-only).
      */
     CompletableFuture<Void> submit(List<StoreChange> changes);
 
     default CompletableFuture<Void> submit(StoreChange change) {
         return submit(List.of(change));
+    }
+
+    /**
+     * Why this store takes no change at all (its state directory is read-only), saying what to do about it; or
+     * {@code null} when it takes changes. Asked before every change, so it must be cheap.
+     */
+    default String readOnly() {
+        return null;
     }
 
     @Override

@@ -63,7 +63,7 @@ final class Errors {
             case UNKNOWN_SERVICE_TYPE -> Status.BAD_REQUEST_400;
             case NOT_FOUND -> Status.NOT_FOUND_404;
             case EXHAUSTED, CONFLICT -> Status.CONFLICT_409;
-            case STORE_UNAVAILABLE -> Status.SERVICE_UNAVAILABLE_503;
+            case STORE_UNAVAILABLE, STATE_READ_ONLY -> Status.SERVICE_UNAVAILABLE_503;
         };
         return new Failure(status, e.reason().name(), e.getMessage());
     }

@@ -136,9 +136,15 @@ public final class HttpApi implements AutoCloseable {
 
             @Override
             public HealthCheckResponse call() {
-                boolean failing = reports.storeFailing();
-                return HealthCheckResponse.builder().status(!failing)
-                        .detail("last_failure_at", String.valueOf(metrics.lastStoreFailure())).build();
+                String readOnly = reports.readOnly();
+                boolean failing = readOnly != null || reports.storeFailing();
+                var response = HealthCheckResponse.builder().status(!failing)
+                        .detail("last_failure_at", String.valueOf(metrics.lastStoreFailure()))
+                        .detail("read_only", readOnly != null);
+                if (readOnly != null) {
+                    response.detail("read_only_reason", readOnly);
+                }
+                return response.build();
             }
         };
         HealthCheck observer = new HealthCheck() {

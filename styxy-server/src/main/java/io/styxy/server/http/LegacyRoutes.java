@@ -93,7 +93,8 @@ final class LegacyRoutes {
                 "memory", Json.obj("rss", Reports.rss(), "heapTotal", rt.totalMemory(),
                         "heapUsed", rt.totalMemory() - rt.freeMemory()),
                 "version", ctx.version(),
-                "pid", ProcessHandle.current().pid()));
+                "pid", ProcessHandle.current().pid(),
+                "read_only", engine.readOnly() != null));
     }
 
     private void allocate(ServerRequest req, ServerResponse res) {
@@ -408,6 +409,7 @@ final class LegacyRoutes {
      * original kept only a note in memory, so reassigned ports were never leased).
      */
     private void registerInstance(ServerRequest req, ServerResponse res) {
+        engine.requireWritable(); // even without a port: a registration is a change, and none is taken now
         JsonNode body = Requests.object(req);
         String id = Requests.text(body, "instance_id");
         Long pid = Requests.pid(body, "pid");

@@ -53,17 +53,29 @@ final class Reports {
         return success == null || success.isBefore(failure);
     }
 
+    /** Why the daemon takes no change (its home is read-only), or {@code null}. */
+    String readOnly() {
+        return ctx.engine().readOnly();
+    }
+
     boolean observerHealthy(Map<String, Object> report) {
         return !Boolean.FALSE.equals(report.get("healthy"));
     }
 
-    /** The original's health document, made real. {@code status}: healthy, warning or degraded (503). */
+    /**
+     * The original's health document, made real. {@code status}: healthy, warning or degraded (503); degraded also
+     * when the home is read-only ({@code read_only} true, the reason in {@code warnings}): reads work, changes do not.
+     */
     Map<String, Object> health() {
         long t0 = System.nanoTime();
         Runtime rt = Runtime.getRuntime();
         long heapUsed = rt.totalMemory() - rt.freeMemory();
         List<String> warnings = new ArrayList<>();
-        boolean storeFailing = storeFailing();
+        String readOnly = readOnly();
+        if (readOnly != null) {
+            warnings.add(readOnly + "; reads are served, every change is refused");
+        }
+        boolean storeFailing = storeFailing() || readOnly != null;
         Map<String, Object> observer = ctx.observation().report();
         boolean observerOk = observerHealthy(observer);
         if (!observerOk) {
@@ -76,19 +88,20 @@ final class Reports {
         if (heapUsed > rt.maxMemory() * 0.9) {
             warnings.add("heap use is over 90% of the maximum");
         }
-        if (storeFailing) {
+        if (storeFailing && readOnly == null) {
             warnings.add("the store refused a change at " + metrics.lastStoreFailure()
                     + "; new leases cannot be made durable");
         }
         String status = storeFailing ? "degraded" : warnings.isEmpty() ? "healthy" : "warning";
-        String storeStatus = storeFailing ? "failing" : "ok";
+        String storeStatus = readOnly != null ? "read_only" : storeFailing ? "failing" : "ok";
         Map<String, Object> services = Json.obj(
                 "daemon", Json.obj("status", "running", "allocations", ctx.engine().leaseCount(),
                         "instances", ctx.engine().instances().size(),
                         "last_cleanup", null,
                         "quarantined_ports", ctx.engine().quarantinedPorts().size(),
                         "event_subscribers", events.subscribers()),
-                "store", Json.obj("status", storeStatus, "last_failure_at", str(metrics.lastStoreFailure())),
+                "store", Json.obj("status", storeStatus, "last_failure_at", str(metrics.lastStoreFailure()),
+                        "read_only", readOnly != null, "read_only_reason", readOnly),
                 "observer", Json.obj("status", observerOk ? "ok" : "failing", "report", observer),
                 "state_manager", Json.obj("status", storeStatus, "recovery_status", "not needed: every change is"
                         + " committed before it is acknowledged"),
@@ -96,6 +109,7 @@ final class Reports {
                         observerOk ? "CLOSED" : "OPEN"));
         Map<String, Object> out = Json.obj(
                 "status", status,
+                "read_only", readOnly != null,
                 "timestamp", Instant.now().toString(),
                 "uptime", uptimeSeconds(),
                 "version", ctx.version(),
@@ -189,7 +203,9 @@ final class Reports {
         List<Object> checks = new ArrayList<>();
         checks.add(check("daemon", "ok", "version " + ctx.version() + ", pid " + ProcessHandle.current().pid()
                 + ", up " + Math.round(uptimeSeconds()) + " s"));
-        checks.add(storeFailing() ? check("store", "fail", "the store refused a change at "
+        String readOnly = readOnly();
+        checks.add(readOnly != null ? check("store", "fail", readOnly + "; reads are served, every change is refused")
+                : storeFailing() ? check("store", "fail", "the store refused a change at "
                 + metrics.lastStoreFailure() + "; new leases cannot be made durable")
                 : check("store", "ok", "changes are committed before they are acknowledged ("
                 + ctx.config().durability() + " durability)"));
@@ -208,6 +224,10 @@ final class Reports {
                     PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
             checks.add(modeCheck("auth_token", ctx.home().resolve("auth.token"),
                     Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE)));
+        }
+        if (ctx.socket() == null && readOnly != null) {
+            checks.add(check("unix_socket", "warn", "not served: the socket would be in the read-only home, so the"
+                    + " interposer cannot reach the daemon (STYXY_SOCKET can put it in a writable place)"));
         }
         if (ctx.socket() != null) {
             checks.add(Files.exists(ctx.socket())

@@ -71,8 +71,11 @@ final class V1Routes {
     }
 
     private void status(ServerRequest req, ServerResponse res) {
+        String readOnly = reports.readOnly();
         Json.ok(res, Json.obj(
-                "status", reports.storeFailing() ? "degraded" : "running",
+                "status", readOnly != null ? "read_only" : reports.storeFailing() ? "degraded" : "running",
+                "read_only", readOnly != null,
+                "read_only_reason", readOnly,
                 "version", ctx.version(),
                 "pid", ProcessHandle.current().pid(),
                 "uptime_seconds", reports.uptimeSeconds(),

@@ -8,6 +8,7 @@ import io.styxy.server.engine.Lease;
 import io.styxy.server.engine.LeaseStore;
 import io.styxy.server.engine.Owner;
 import io.styxy.server.engine.Reassignment;
+import io.styxy.server.engine.StateReadOnlyException;
 import io.styxy.server.engine.StoreChange;
 import io.styxy.server.engine.StoreUnavailableException;
 
@@ -114,6 +115,113 @@ public final class SqliteLeaseStore implements LeaseStore {
         }
     }
 
+    /**
+     * Reads the database at {@code file} once, writing nothing beside it, for a state directory on a read-only file
+     * system: the store keeps that snapshot and answers every change with a {@link StateReadOnlyException} saying
+     * {@code refusal}. No file is a ledger without leases; a damaged one is an error, since it cannot be moved aside.
+     *
+     * <p>SQLite opens a WAL database read-only only when its {@code -wal} and {@code -shm} files exist or can be
+     * created, or when it is told the file is immutable, which makes it ignore the {@code -wal} (see "Read-Only
+     * Databases" in SQLite's WAL documentation). So: {@code mode=ro} first (it reads an existing WAL, e.g. after a
+     * crash); when that cannot open and no WAL holds anything (a clean stop checkpoints and removes it),
+     * {@code immutable=1}; when a WAL with content is there but cannot be used in place, the database and its WAL
+     * are copied to a private temporary directory and read there, so no committed change is missed.
+     */
+    public static LeaseStore openReadOnly(Path file, String refusal) {
+        ReadOnlyRead read = readOnlySnapshot(file);
+        LOG.info("styxy: read " + read.snapshot().leases().size() + " leases from " + file + " " + read.how());
+        return new ReadOnlyLeaseStore(read.snapshot(), refusal);
+    }
+
+    /** What a read-only open read, and how. */
+    record ReadOnlyRead(Snapshot snapshot, String how) {
+    }
+
+    static ReadOnlyRead readOnlySnapshot(Path file) {
+        if (Files.notExists(file)) {
+            return new ReadOnlyRead(Snapshot.empty(), "(no database: no leases)");
+        }
+        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        boolean walHasContent;
+        try {
+            walHasContent = Files.exists(wal) && Files.size(wal) > 0;
+        } catch (IOException e) {
+            walHasContent = true;
+        }
+        String uri = file.toAbsolutePath().toUri().toString();
+        SQLException inPlace;
+        try {
+            return new ReadOnlyRead(readOnlySnapshot(file, "jdbc:sqlite:" + uri + "?mode=ro"), "in place (mode=ro)");
+        } catch (SQLException e) {
+            inPlace = e;
+        }
+        if (!walHasContent) {
+            try {
+                return new ReadOnlyRead(readOnlySnapshot(file, "jdbc:sqlite:" + uri + "?mode=ro&immutable=1"),
+                        "in place (immutable=1: no write-ahead log to miss)");
+            } catch (SQLException e) {
+                throw unreadable(file, e);
+            }
+        }
+        Path copy = null;
+        try {
+            copy = Files.createTempDirectory("styxy-ro-");
+            Path db = copy.resolve(file.getFileName());
+            Files.copy(file, db);
+            Files.copy(wal, db.resolveSibling(db.getFileName() + "-wal"));
+            return new ReadOnlyRead(readOnlySnapshot(file, "jdbc:sqlite:" + db.toAbsolutePath()),
+                    "from a private copy with its write-ahead log (it could not be read in place: "
+                            + inPlace.getMessage() + ")");
+        } catch (SQLException | IOException e) {
+            StoreUnavailableException failure = unreadable(file, e);
+            failure.addSuppressed(inPlace);
+            throw failure;
+        } finally {
+            deleteTree(copy);
+        }
+    }
+
+    private static Snapshot readOnlySnapshot(Path file, String url) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+                String verdict = rs.next() ? rs.getString(1) : "no answer";
+                if (!"ok".equals(verdict)) {
+                    throw new StoreUnavailableException("the database " + file + " fails its integrity check ("
+                            + verdict + ") and its directory is read-only, so it cannot be moved aside and"
+                            + " replaced; make the directory writable and restart the daemon", null);
+                }
+            }
+            int version;
+            try (ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+                version = rs.next() ? rs.getInt(1) : 0;
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new StoreUnavailableException("the database " + file + " has schema " + version
+                        + ", newer than this daemon understands (" + SCHEMA_VERSION + ")", null);
+            }
+            return version < 1 ? Snapshot.empty() : snapshot(c);
+        }
+    }
+
+    private static StoreUnavailableException unreadable(Path file, Exception e) {
+        return new StoreUnavailableException("cannot read the database " + file + " on a read-only file system: "
+                + e.getMessage(), e);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "styxy: cannot remove the temporary copy " + dir + ": " + e.getMessage());
+        }
+    }
+
     /** Where a corrupt database was moved at open, or {@code null}. */
     public Path movedAside() {
         return movedAside;
@@ -212,7 +320,7 @@ public final class SqliteLeaseStore implements LeaseStore {
     public Snapshot load() {
         synchronized (dbLock) {
             try {
-                return new Snapshot(loadLeases(), loadInstances(), loadReassignments());
+                return snapshot(connection);
             } catch (SQLException e) {
                 throw new StoreUnavailableException("cannot read " + file + ": " + e.getMessage(), e);
             } finally {
@@ -225,7 +333,11 @@ public final class SqliteLeaseStore implements LeaseStore {
         }
     }
 
-    private List<Lease> loadLeases() throws SQLException {
+    private static Snapshot snapshot(Connection connection) throws SQLException {
+        return new Snapshot(loadLeases(connection), loadInstances(connection), loadReassignments(connection));
+    }
+
+    private static List<Lease> loadLeases(Connection connection) throws SQLException {
         List<Lease> leases = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT lock_id, port, protocol, service_type, service_name, project_path,"
@@ -243,7 +355,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         return leases;
     }
 
-    private List<Instance> loadInstances() throws SQLException {
+    private static List<Instance> loadInstances(Connection connection) throws SQLException {
         List<Instance> instances = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT instance_id, working_directory, metadata, registered_at,"
@@ -256,7 +368,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         return instances;
     }
 
-    private List<Reassignment> loadReassignments() throws SQLException {
+    private static List<Reassignment> loadReassignments(Connection connection) throws SQLException {
         List<Reassignment> list = new ArrayList<>();
         try (Statement s = connection.createStatement();
              ResultSet rs = s.executeQuery("SELECT id, pid, command, asked_port, given_port, service_type, lock_id,"

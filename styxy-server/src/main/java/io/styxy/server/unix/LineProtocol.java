@@ -100,6 +100,7 @@ public final class LineProtocol {
             case EXHAUSTED -> "EXHAUSTED";
             case CONFLICT -> "CONFLICT";
             case STORE_UNAVAILABLE -> "UNAVAILABLE";
+            case STATE_READ_ONLY -> "STATE_READ_ONLY";
         };
     }
 

@@ -100,4 +100,17 @@ class AuditLogTest {
         assertThat(Files.readAllLines(file)).hasSize(1).first().asString().contains("BEFORE");
         assertThat(log.recent(1).getFirst().get("action")).isEqualTo("AFTER");
     }
+
+    @Test
+    void aMemoryOnlyLogNeverTouchesTheFileAndStillShowsTheRecentEntries() throws Exception {
+        Path file = dir.resolve("audit.log");
+        AuditLog log = AuditLog.memoryOnly(file, "STYXY_HOME " + dir + " is read-only");
+        assertThat(log.isMemoryOnly()).isTrue();
+        log.record("DAEMON_STARTED", Map.of("read_only", true));
+        log.record("DAEMON_STOPPED", Map.of());
+        log.flush();
+        assertThat(file).doesNotExist();
+        assertThat(log.recent(10)).extracting(e -> e.get("action")).containsExactly("DAEMON_STARTED",
+                "DAEMON_STOPPED");
+    }
 }

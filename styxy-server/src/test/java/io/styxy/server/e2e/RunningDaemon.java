@@ -50,9 +50,14 @@ public final class RunningDaemon implements AutoCloseable {
     }
 
     public static Process launch(Path home, String... extra) throws IOException {
+        return launch(home, home.resolve("daemon.out"), extra);
+    }
+
+    /** Launches the daemon with its output appended to {@code out} (outside a home that may be read-only). */
+    public static Process launch(Path home, Path out, String... extra) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(home, extra))
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("daemon.out").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove("STYXY_DAEMON_PORT");
         pb.environment().put("STYXY_DISABLE_REASSIGN", "1");
@@ -63,14 +68,39 @@ public final class RunningDaemon implements AutoCloseable {
     public static RunningDaemon start(Path home, String... extra) throws Exception {
         Files.createDirectories(home);
         Files.deleteIfExists(home.resolve("daemon.json"));
-        Process process = launch(home, extra);
+        return attach(home, launch(home, extra), home.resolve("daemon.out"), home.resolve("daemon.json"));
+    }
+
+    /** Starts the daemon with its output in {@code out} (beside the home) and waits until it answers. */
+    public static RunningDaemon start(Path home, Path out, String... extra) throws Exception {
+        Files.createDirectories(home);
+        Files.deleteIfExists(home.resolve("daemon.json"));
+        return attach(home, launch(home, out, extra), out, home.resolve("daemon.json"));
+    }
+
+    /**
+     * Starts the daemon on a read-only home: its output in {@code out}, its daemon.json where such a daemon writes
+     * it, in the runtime directory under the home's key (the CLI looks there too).
+     */
+    public static RunningDaemon startReadOnly(Path home, Path out, String... extra) throws Exception {
+        Path info = runtimeInfo(home);
+        Files.deleteIfExists(info);
+        return attach(home, launch(home, out, extra), out, info);
+    }
+
+    /** Where a daemon on the read-only {@code home} writes daemon.json. */
+    public static Path runtimeInfo(Path home) throws IOException {
+        return io.styxy.server.config.StateDir.runtimeDir()
+                .resolve(io.styxy.server.config.StateDir.runtimeKey(home) + ".json");
+    }
+
+    private static RunningDaemon attach(Path home, Process process, Path out, Path info) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ": "
-                        + Files.readString(home.resolve("daemon.out")));
+                        + Files.readString(out));
             }
-            Path info = home.resolve("daemon.json");
             if (Files.exists(info)) {
                 JsonNode node = JSON.readTree(info.toFile());
                 int port = node.path("http_port").asInt();
@@ -83,8 +113,7 @@ public final class RunningDaemon implements AutoCloseable {
             Thread.sleep(50);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("daemon did not answer within 30 s: "
-                + Files.readString(home.resolve("daemon.out")));
+        throw new IllegalStateException("daemon did not answer within 30 s: " + Files.readString(out));
     }
 
     public record Answer(int status, JsonNode body) {

@@ -192,6 +192,84 @@ abstract class AbstractApiTest {
         assertThat(api.get("/health").status()).isEqualTo(200);
     }
 
+    static final String READ_ONLY = "STYXY_HOME /x is read-only (read-only file system): remount it read-write or"
+            + " point STYXY_HOME at a writable directory, then restart the daemon";
+
+    @Test
+    void aReadOnlyHomeServesReadsAndRefusesEveryChangeWith503() {
+        String lock = allocate("dev");
+        int port = api.get("/v1/leases/" + lock).json().path("lease").path("port").asInt();
+        api.post("/v1/instances", "{\"instance_id\":\"ro-1\"}");
+        long commits = fx.edges.store.commits();
+        int types = fx.edges.persistedTypes.size();
+        fx.edges.store.readOnly(READ_ONLY);
+        try {
+            // Reads: as before.
+            assertThat(api.get("/allocations").json().path("allocations")).hasSize(1);
+            assertThat(api.get("/v1/leases").json().path("leases")).hasSize(1);
+            assertThat(api.get("/check/" + port).json().path("available").asBoolean(true)).isFalse();
+            assertThat(api.get("/v1/ports/" + port).status()).isEqualTo(200);
+            assertThat(api.post("/allocate", "{\"service_type\":\"api\",\"dry_run\":true}").status())
+                    .isEqualTo(200);
+            long probes = fx.edges.probe.probes();
+            // Every change, on both route families: 503, the stable code, the message naming the fix.
+            List<ApiClient.Resp> legacy = List.of(
+                    api.post("/allocate", "{\"service_type\":\"dev\"}"),
+                    api.post("/allocate", "{\"service_type\":\"brand-new-type\"}"),
+                    api.delete("/allocate/" + lock),
+                    api.post("/instance/register", "{\"instance_id\":\"ro-2\"}"),
+                    api.put("/instance/ro-1/heartbeat"),
+                    api.post("/cleanup", "{\"force\":true}"),
+                    api.post("/register-instance", "{\"instance_id\":\"ro-3\"}"));
+            for (ApiClient.Resp r : legacy) {
+                assertLegacyError(r, 503, "STATE_READ_ONLY");
+                assertThat(r.json().path("error").asText()).isEqualTo(READ_ONLY);
+            }
+            List<ApiClient.Resp> v1 = List.of(
+                    api.post("/v1/leases", "{\"service_type\":\"dev\"}"),
+                    api.post("/v1/leases/" + lock + "/renew", "{}"),
+                    api.delete("/v1/leases/" + lock),
+                    api.delete("/v1/leases?port=" + port),
+                    api.post("/v1/groups", "{\"leases\":[{\"service_type\":\"dev\"}]}"),
+                    api.post("/v1/instances", "{\"instance_id\":\"ro-4\"}"),
+                    api.put("/v1/instances/ro-1/heartbeat"),
+                    api.post("/v1/cleanup", "{}"));
+            for (ApiClient.Resp r : v1) {
+                assertV1Error(r, 503, "STATE_READ_ONLY");
+                assertThat(r.json().path("error").path("message").asText()).isEqualTo(READ_ONLY);
+            }
+            // Nothing changed, nothing reached the store, no port was probed for a change.
+            assertThat(fx.edges.store.commits()).isEqualTo(commits);
+            assertThat(fx.engine.leases()).extracting(Lease::lockId).containsExactly(lock);
+            assertThat(fx.edges.probe.probes()).isEqualTo(probes);
+            assertThat(fx.edges.persistedTypes).hasSize(types);
+            // Health and doctor say so.
+            ApiClient.Resp health = api.get("/health");
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.json().path("status").asText()).isEqualTo("degraded");
+            assertThat(health.json().path("read_only").asBoolean()).isTrue();
+            assertThat(health.json().path("services").path("store").path("status").asText()).isEqualTo("read_only");
+            assertThat(health.json().path("warnings").toString()).contains(READ_ONLY);
+            JsonNode status = api.get("/v1/status").json();
+            assertThat(status.path("status").asText()).isEqualTo("read_only");
+            assertThat(status.path("read_only_reason").asText()).isEqualTo(READ_ONLY);
+            assertThat(api.get("/status").json().path("read_only").asBoolean()).isTrue();
+            JsonNode store = null;
+            for (JsonNode c : api.get("/v1/doctor").json().path("checks")) {
+                if (c.path("name").asText().equals("store")) {
+                    store = c;
+                }
+            }
+            assertThat(store).isNotNull();
+            assertThat(store.path("status").asText()).isEqualTo("fail");
+            assertThat(store.path("detail").asText()).contains(READ_ONLY);
+        } finally {
+            fx.edges.store.readOnly(null);
+        }
+        assertThat(api.get("/health").json().path("read_only").asBoolean(true)).isFalse();
+        assertThat(api.get("/v1/status").json().path("status").asText()).isEqualTo("running");
+    }
+
     @Test
     void legacyReleaseByLockId() {
         String lock = api.post("/allocate", "{\"service_type\":\"dev\"}").json().path("lock_id").asText();

@@ -62,6 +62,7 @@ final class ApiFixture {
     /** Forgets every lease, listener, suggestion hold and quarantine; the store accepts writes again. */
     void reset() {
         edges.store.refuseWrites(false);
+        edges.store.readOnly(null);
         edges.listeners.clear();
         engine.cleanup(true);
         edges.clock.advance(Duration.ofHours(1));

@@ -4,6 +4,7 @@ import io.styxy.server.engine.Instance;
 import io.styxy.server.engine.Lease;
 import io.styxy.server.engine.LeaseStore;
 import io.styxy.server.engine.Reassignment;
+import io.styxy.server.engine.StateReadOnlyException;
 import io.styxy.server.engine.StoreChange;
 import io.styxy.server.engine.StoreUnavailableException;
 
@@ -14,17 +15,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** A store in memory that applies changes at once; it can be told to refuse writes, as a full disk would. */
+/**
+ * A store in memory that applies changes at once; it can be told to refuse writes, as a full disk would, or to be
+ * read-only, as a store on a read-only state directory is.
+ */
 public final class InMemoryLeaseStore implements LeaseStore {
 
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final Map<String, Instance> instances = new LinkedHashMap<>();
     private final Map<Long, Reassignment> reassignments = new LinkedHashMap<>();
     private volatile boolean refusing;
+    private volatile String readOnly;
     private long commits;
 
     public void refuseWrites(boolean refusing) {
         this.refusing = refusing;
+    }
+
+    /** Read-only with this refusal, or writable again with {@code null}. */
+    public void readOnly(String refusal) {
+        this.readOnly = refusal;
+    }
+
+    @Override
+    public String readOnly() {
+        return readOnly;
     }
 
     public synchronized long commits() {
@@ -45,6 +60,9 @@ public final class InMemoryLeaseStore implements LeaseStore {
 
     @Override
     public synchronized CompletableFuture<Void> submit(List<StoreChange> changes) {
+        if (readOnly != null) {
+            return CompletableFuture.failedFuture(new StateReadOnlyException(readOnly));
+        }
         if (refusing) {
             return CompletableFuture.failedFuture(new StoreUnavailableException("disk full", null));
         }

@@ -146,6 +146,23 @@ class LineProtocolTest {
     }
 
     @Test
+    void aReadOnlyHomeAnswersStateReadOnlyToEveryChangeAndStillChecks() {
+        fx.processes.start(777, 12345, "uvicorn main:app --port 8000");
+        String lock = fields(protocol.answer("ALLOCATE type=dev")).get("lock");
+        fx.store.readOnly("STYXY_HOME /x is read-only (read-only file system): remount it read-write or point"
+                + " STYXY_HOME at a writable directory, then restart the daemon");
+        for (String line : List.of("ALLOCATE type=dev", "RELEASE lock=" + lock, "REASSIGN pid=777 port=8000")) {
+            assertThat(protocol.answer(line)).as(line).startsWith("ERR code=STATE_READ_ONLY STYXY_HOME /x is"
+                    + " read-only").endsWith("then restart the daemon");
+        }
+        assertThat(protocol.answer("CHECK port=3000")).startsWith("OK port=3000 available=false holder=lease");
+        assertThat(protocol.answer("PING")).startsWith("OK pong");
+        assertThat(engine.leases()).extracting(Lease::lockId).containsExactly(lock);
+        assertThat(counted).contains("allocate:STATE_READ_ONLY", "release:STATE_READ_ONLY",
+                "reassign:STATE_READ_ONLY");
+    }
+
+    @Test
     void messagesStayOnOneLine() {
         String answer = protocol.answer("FROB\u0001\u0007 x=1");
         assertThat(answer).startsWith("ERR code=UNKNOWN_VERB").doesNotContain("\u0001").doesNotContain("\n");

@@ -80,15 +80,20 @@ public final class BenchDaemon implements AutoCloseable {
         return attach(home, launch(home), 60);
     }
 
-    /** Waits until a launched daemon answers {@code /status}; fails if it exits or takes too long. */
+    /**
+     * Waits until a launched daemon answers {@code /status}; fails if it exits or takes too long. A daemon on a
+     * read-only home writes its daemon.json to the runtime directory instead of the home: looked for there too.
+     */
     public static BenchDaemon attach(Path home, Process process, int seconds) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Path runtime = io.styxy.server.config.StateDir.runtimeDir()
+                .resolve(io.styxy.server.config.StateDir.runtimeKey(home) + ".json");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("daemon exited with " + process.exitValue() + ": "
                         + Files.readString(output(home)));
             }
-            Path info = home.resolve("daemon.json");
+            Path info = Files.exists(home.resolve("daemon.json")) ? home.resolve("daemon.json") : runtime;
             if (Files.exists(info)) {
                 Matcher m = PORT.matcher(Files.readString(info));
                 if (m.find()) {

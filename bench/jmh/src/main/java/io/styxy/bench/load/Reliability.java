@@ -407,8 +407,9 @@ public final class Reliability {
 
     /**
      * STYXY_HOME on a small tmpfs: leases taken, the disk filled, new leases asked for (they must be refused with a
-     * clear error, or granted and kept), the disk freed, the daemon restarted; then the same with the file system
-     * remounted read-only. Counts acknowledged leases lost.
+     * clear error, or granted and kept), the disk freed, the daemon restarted; then the daemon started on the file
+     * system remounted read-only: every acknowledged lease must be readable, every allocation refused with 503
+     * {@code STATE_READ_ONLY}; then rw again and a last restart. Counts acknowledged leases lost.
      */
     static void storage(Path dir) throws Exception {
         Path mnt = dir.resolve("storage-mnt");
@@ -426,6 +427,7 @@ public final class Reliability {
         long roGranted = 0;
         long roRefused = 0;
         long roOther = 0;
+        long roUnreadable = -1;
         String fullMessage = "";
         String roMessage = "";
         boolean aliveFull;
@@ -511,14 +513,15 @@ public final class Reliability {
                 }
                 if (ro != null) {
                     try (MiniHttp http = ro.http()) {
-                        lost += missing(http, acknowledged);
+                        roUnreadable = missing(http, acknowledged);
+                        lost += roUnreadable;
                         for (int i = 0; i < 50; i++) {
                             MiniHttp.Response r = http.call("POST", "/allocate",
                                     allocateBody(TYPES[i % TYPES.length], null));
                             if (r.status() == 200) {
                                 roGranted++;
                                 acknowledged.add(BenchDaemon.lockOf(r.body()));
-                            } else if (r.status() == 503 || r.status() == 507) {
+                            } else if (r.status() == 503 && r.body().contains("\"code\":\"STATE_READ_ONLY\"")) {
                                 roRefused++;
                                 roMessage = r.status() + " " + r.body();
                             } else {
@@ -529,7 +532,7 @@ public final class Reliability {
                         lost += missing(http, acknowledged);
                     }
                     aliveRo = ro.process().isAlive();
-                    ro.kill9();
+                    ro.stop();
                 } else {
                     aliveRo = false;
                     roStarted = false;
@@ -552,6 +555,9 @@ public final class Reliability {
             }
             daemon.stop();
         } finally {
+            // The lock the read-only daemon kept in the runtime directory (lock files stay, as daemon.lock does).
+            Files.deleteIfExists(io.styxy.server.config.StateDir.runtimeDir()
+                    .resolve(io.styxy.server.config.StateDir.runtimeKey(home) + ".lock"));
             run("umount", "-l", mnt.toString());
         }
         System.err.println("storage: disk full answer: " + fullMessage);
@@ -560,8 +566,8 @@ public final class Reliability {
                 "refused_after_free", afterRefused,
                 "full_granted", fullGranted, "full_refused", fullRefused, "full_other", fullOther,
                 "full_alive", aliveFull, "recovered_after_free", recovered,
-                "ro_started", roStarted, "ro_granted", roGranted, "ro_refused", roRefused, "ro_other", roOther,
-                "ro_alive", aliveRo);
+                "ro_started", roStarted, "ro_unreadable", roUnreadable, "ro_granted", roGranted,
+                "ro_refused_read_only", roRefused, "ro_other", roOther, "ro_alive", aliveRo);
         System.out.println("MESSAGE full " + fullMessage);
         System.out.println("MESSAGE recover " + recoverMessage);
         System.out.println("MESSAGE ro " + roMessage);
