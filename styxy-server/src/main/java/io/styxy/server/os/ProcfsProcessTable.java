@@ -48,29 +48,47 @@ public final class ProcfsProcessTable implements ProcessTable {
     private record Stat(String name, long startTime, boolean zombie) {
     }
 
-    /** Parses {@code /proc/<pid>/stat}; the name may contain spaces and parentheses, so split after the last ')'. */
+    /**
+     * Parses {@code /proc/<pid>/stat} in place, without splitting (the sweeper reads it for every lease four times a
+     * second). The name may contain spaces and parentheses, so fields are counted after the last ')'.
+     */
     private static Stat readStat(Path dir) {
-        String text;
+        byte[] raw;
         try {
-            text = Files.readString(dir.resolve("stat"), StandardCharsets.UTF_8);
+            raw = Files.readAllBytes(dir.resolve("stat"));
         } catch (IOException e) {
             return null;
         }
-        int open = text.indexOf('(');
-        int close = text.lastIndexOf(')');
-        if (open < 0 || close < open) {
+        int open = -1;
+        int close = -1;
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == '(' && open < 0) {
+                open = i;
+            } else if (raw[i] == ')') {
+                close = i; // the last one: a command name may contain ')'
+            }
+        }
+        if (open < 0 || close < open || close + 2 >= raw.length) {
             return null;
         }
-        String[] rest = text.substring(close + 2).split(" ");
-        // rest[0] is field 3 (state); the start time is field 22.
-        if (rest.length < 20) {
+        // After ") " come field 3 (the state) and on; the start time is field 22, nineteen spaces further.
+        int i = close + 2;
+        boolean zombie = raw[i] == 'Z';
+        for (int field = 3; field < 22; field++) {
+            while (i < raw.length && raw[i] != ' ') {
+                i++;
+            }
+            i++;
+        }
+        long startTime = 0;
+        int digits = 0;
+        for (; i < raw.length && raw[i] >= '0' && raw[i] <= '9'; i++, digits++) {
+            startTime = startTime * 10 + (raw[i] - '0');
+        }
+        if (digits == 0 || digits > 18) {
             return null;
         }
-        try {
-            return new Stat(text.substring(open + 1, close), Long.parseLong(rest[19]), rest[0].equals("Z"));
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        return new Stat(new String(raw, open + 1, close - open - 1, StandardCharsets.UTF_8), startTime, zombie);
     }
 
     private static String commandLine(Path dir) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -27,8 +28,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Serves the {@link LineProtocol} on a Unix-domain socket: NIO {@link UnixDomainSocketAddress}, one virtual thread
- * per connection. The socket file is 0600; a stale one left by a dead daemon is removed at start (a live one is
+ * Serves the {@link LineProtocol} on a Unix-domain socket: NIO {@link UnixDomainSocketAddress}, one thread per
+ * connection. {@value #ACCEPTORS} platform threads wait in {@code accept} and each serves the connection it accepted
+ * itself, so a new connection (the interposer opens one per conflict) wakes exactly one thread, and its blocking
+ * reads are plain system calls; a virtual thread's read goes through the JDK's poller, a second thread hop per read.
+ * When only one acceptor is left waiting, it hands what it accepts to a virtual thread and keeps accepting, so
+ * long-lived connections never starve new ones. The socket file is 0600; a stale one left by a dead daemon is removed at start (a live one is
  * not: that daemon still answers). Every connection's peer must be the daemon's own user, checked with
  * {@code SO_PEERCRED}; anyone else is disconnected without an answer. Lines longer than {@value LineProtocol#MAX_LINE}
  * bytes are refused and the connection closed; idle connections are closed after a timeout.
@@ -37,6 +42,7 @@ public final class UnixSocketServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(UnixSocketServer.class.getName());
     private static final int MAX_CONNECTIONS = 512;
+    private static final int ACCEPTORS = 4;
     private static final long DRAIN_LIMIT = 64 * 1024;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -49,7 +55,8 @@ public final class UnixSocketServer implements AutoCloseable {
     private final Map<SocketChannel, Long> lastActivity = new ConcurrentHashMap<>();
     private final AtomicInteger refusedPeers = new AtomicInteger();
     private final ScheduledExecutorService reaper;
-    private final Thread acceptor;
+    private final AtomicInteger waitingAcceptors = new AtomicInteger(ACCEPTORS);
+    private final List<Thread> acceptors = new java.util.ArrayList<>();
     private volatile boolean closed;
 
     private UnixSocketServer(Path path, ServerSocketChannel server, LineProtocol protocol,
@@ -63,7 +70,10 @@ public final class UnixSocketServer implements AutoCloseable {
                 .name("styxy-unix-reaper").unstarted(r));
         long period = Math.max(50, idleTimeout.toMillis() / 4);
         reaper.scheduleWithFixedDelay(this::closeIdle, period, period, TimeUnit.MILLISECONDS);
-        this.acceptor = Thread.ofVirtual().name("styxy-unix-accept").start(this::acceptLoop);
+        for (int i = 0; i < ACCEPTORS; i++) {
+            acceptors.add(Thread.ofPlatform().daemon(true).name("styxy-unix-" + i).stackSize(512 * 1024)
+                    .start(this::acceptLoop));
+        }
     }
 
     /** Serves only the user that owns the socket file (the daemon's own user). */
@@ -149,7 +159,16 @@ public final class UnixSocketServer implements AutoCloseable {
                 continue;
             }
             lastActivity.put(channel, System.nanoTime());
-            Thread.ofVirtual().name("styxy-unix-conn").start(() -> serve(channel));
+            if (waitingAcceptors.decrementAndGet() == 0) {
+                waitingAcceptors.incrementAndGet(); // the last one waiting: stay at the door
+                Thread.ofVirtual().name("styxy-unix-conn").start(() -> serve(channel));
+                continue;
+            }
+            try {
+                serve(channel);
+            } finally {
+                waitingAcceptors.incrementAndGet();
+            }
         }
     }
 
@@ -274,7 +293,7 @@ public final class UnixSocketServer implements AutoCloseable {
         lastActivity.keySet().forEach(UnixSocketServer::closeQuietly);
         lastActivity.clear();
         reaper.shutdownNow();
-        acceptor.interrupt();
+        acceptors.forEach(Thread::interrupt);
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

@@ -38,6 +38,33 @@ class OsAdaptersTest {
     }
 
     @Test
+    void statIsParsedFieldByFieldEvenWhenTheNameHoldsSpacesAndParentheses(@org.junit.jupiter.api.io.TempDir
+                                                                              java.nio.file.Path fakeProc)
+            throws IOException {
+        // Field 22 (start time) after a name with ") (" in it; field 3 is the state.
+        String tail = " 1 1 0 -1 4194560 100 0 0 0 0 0 0 0 0 20 0 1 0 987654321 10000 100 18446744073709551615";
+        java.nio.file.Files.createDirectories(fakeProc.resolve("42"));
+        java.nio.file.Files.writeString(fakeProc.resolve("42/stat"), "42 (we(ird) (name)) S" + tail + "\n");
+        java.nio.file.Files.createDirectories(fakeProc.resolve("43"));
+        java.nio.file.Files.writeString(fakeProc.resolve("43/stat"), "43 (gone) Z" + tail + "\n");
+        java.nio.file.Files.createDirectories(fakeProc.resolve("44"));
+        java.nio.file.Files.writeString(fakeProc.resolve("44/stat"), "44 (cut) S 1 1\n");
+        ProcfsProcessTable table = new ProcfsProcessTable(fakeProc);
+        ProcessInfo weird = table.find(42).orElseThrow();
+        assertThat(weird.name()).isEqualTo("we(ird) (name)");
+        assertThat(weird.startTime()).isEqualTo(987_654_321L);
+        assertThat(table.isAlive(new Owner(42, 987_654_321L))).isTrue();
+        assertThat(table.isAlive(new Owner(43, 987_654_321L))).as("a zombie is dead").isFalse();
+        assertThat(table.find(44)).as("a truncated stat").isEmpty();
+
+        // The real file of this very process, against a plain split of it.
+        long self = ProcessHandle.current().pid();
+        String text = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + self + "/stat"));
+        String[] rest = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        assertThat(processes.find(self).orElseThrow().startTime()).isEqualTo(Long.parseLong(rest[19]));
+    }
+
+    @Test
     void theProbeSeesAListenerOnEachOfTheFourAddresses() throws IOException {
         for (String address : List.of("127.0.0.1", "::1", "0.0.0.0", "::")) {
             try (ServerSocket server = new ServerSocket()) {
