@@ -90,7 +90,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         this.file = file;
         this.connection = connection;
         this.movedAside = movedAside;
-        this.checkpointer = new WalCheckpointer(file);
+        this.checkpointer = new WalCheckpointer(file, committing, this::handQueuedToWriter);
         this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writerLoop);
         this.writer.start();
     }
@@ -414,6 +414,13 @@ public final class SqliteLeaseStore implements LeaseStore {
         return done;
     }
 
+    /** After someone else held {@link #committing}: batches that queued meanwhile go to the writer. */
+    private void handQueuedToWriter() {
+        if (!queue.isEmpty()) {
+            LockSupport.unpark(writer);
+        }
+    }
+
     /** Woken whenever a commit ends with batches left over; commits until the queue is empty. */
     private void writerLoop() {
         while (!stopped) {
@@ -440,9 +447,6 @@ public final class SqliteLeaseStore implements LeaseStore {
                 throw new StoreUnavailableException("the store is closed", null);
             }
             commit(batches);
-            synchronized (dbLock) {
-                checkpointer.catchUp(connection, queue.isEmpty());
-            }
         } catch (RuntimeException | Error e) {
             // Nobody may be left waiting: whatever went wrong, every batch gets an answer.
             StoreUnavailableException failure = e instanceof StoreUnavailableException u ? u

@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -19,18 +20,24 @@ import java.util.logging.Logger;
  * <p>SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and stalls that commit (and
  * every request waiting on it) for the copy and its fsyncs: 10–16 ms spikes under load. The writer's connection
  * turns that off; this thread runs a PASSIVE checkpoint (which never blocks the writer) every
- * {@link #INTERVAL_MS} ms when something was committed, and at once when the WAL has grown by
- * {@link #EAGER_COMMITS} commits.
+ * {@link #INTERVAL_MS} ms when something was committed, and at once when {@link #EAGER_COMMITS} commits were made
+ * since the last.
  *
  * <p>SQLite restarts the WAL from its beginning only when every frame has been copied, and under steady writes the
- * background copy never quite catches up with the writer, so the WAL would grow without end. After each background
- * round the writer therefore finishes the job itself ({@link #catchUp}): at that point only the frames written
- * during the round are left, a copy of a few pages.
+ * background copy never quite catches up with the writer, so the WAL would grow without end. Once the WAL is
+ * {@link #RESTART_FRAMES} frames long, a second, short round therefore runs after the background one while commits
+ * are held off (the store's commit lock): only the frames written during the first round are left, a copy of a few
+ * pages, and then the WAL starts afresh.
  */
 final class WalCheckpointer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WalCheckpointer.class.getName());
-    static final long INTERVAL_MS = 250;
+    static final long INTERVAL_MS = 1_000;
+    /**
+     * The WAL length (frames of one page, 4 KiB) from which the short round runs to let the WAL start afresh:
+     * SQLite's own checkpoint threshold. Below it the WAL is just reused later, and commits are never held off.
+     */
+    static final int RESTART_FRAMES = 1_000;
     static final long EAGER_COMMITS = 500;
 
     private final Path file;
@@ -41,12 +48,18 @@ final class WalCheckpointer implements AutoCloseable {
     private final Condition wake = lock.newCondition();
     private final Thread thread;
     private volatile boolean closed;
-    private volatile boolean catchUpWanted;
-    private volatile long catchUpWantedSince;
+    private final Lock committing;
+    private final Runnable afterCatchUp;
     private Connection connection;
 
-    WalCheckpointer(Path file) {
+    /**
+     * @param committing   held by whoever commits; held here for the short catch-up round
+     * @param afterCatchUp run after that, to hand batches that queued meanwhile to the store's writer
+     */
+    WalCheckpointer(Path file, Lock committing, Runnable afterCatchUp) {
         this.file = file;
+        this.committing = committing;
+        this.afterCatchUp = afterCatchUp;
         this.thread = Thread.ofPlatform().daemon().name("styxy-store-checkpoint").start(this::loop);
     }
 
@@ -84,37 +97,32 @@ final class WalCheckpointer implements AutoCloseable {
             if (closed || target == checkpointedAt.get()) {
                 continue;
             }
-            if (checkpoint()) {
+            int walFrames = checkpoint();
+            if (walFrames >= 0) {
+                if (walFrames >= RESTART_FRAMES) {
+                    catchUp();
+                }
                 checkpointedAt.set(target);
                 checkpoints.incrementAndGet();
-                if (!catchUpWanted) {
-                    catchUpWantedSince = System.nanoTime();
-                    catchUpWanted = true;
-                }
             } else {
                 sleepQuietly(); // the database is unwell; the writer reports that to callers, not us
             }
         }
     }
 
-    /**
-     * Run by the writer between commits: copies the frames written since the last background round, so the next
-     * commit starts the WAL afresh. Waits for an idle moment ({@code idle}) unless one has not come for a second.
-     */
-    void catchUp(Connection writer, boolean idle) {
-        if (!catchUpWanted || (!idle && System.nanoTime() - catchUpWantedSince < 1_000_000_000L)) {
-            return;
+    /** The short second round, with commits held off so it copies every frame. */
+    private void catchUp() {
+        committing.lock();
+        try {
+            checkpoint();
+        } finally {
+            committing.unlock();
         }
-        catchUpWanted = false;
-        try (Statement s = writer.createStatement();
-             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-            rs.next();
-        } catch (SQLException e) {
-            LOG.log(Level.FINE, "styxy: checkpoint catch-up of " + file + " failed: " + e.getMessage());
-        }
+        afterCatchUp.run();
     }
 
-    private boolean checkpoint() {
+    /** A PASSIVE checkpoint; the WAL's length in frames, or -1 when it could not run. */
+    private int checkpoint() {
         try {
             if (connection == null) {
                 connection = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
@@ -124,12 +132,12 @@ final class WalCheckpointer implements AutoCloseable {
             }
             try (Statement s = connection.createStatement();
                  ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-                return rs.next() && rs.getInt(1) == 0;
+                return rs.next() && rs.getInt(1) == 0 ? rs.getInt(2) : -1;
             }
         } catch (SQLException e) {
             LOG.log(Level.FINE, "styxy: background checkpoint of " + file + " failed: " + e.getMessage());
             closeConnection();
-            return false;
+            return -1;
         }
     }
 
