@@ -9,12 +9,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import io.styxy.cli.LauncherProcess.Run;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,17 +30,11 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliEndToEndIT {
-    static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().getParent();
-    static final Path LAUNCHER = ROOT.resolve("bin/styxy");
+    static final Path ROOT = LauncherProcess.ROOT;
+    static final Path LAUNCHER = LauncherProcess.LAUNCHER;
     static Path tmp;
     static Path home;
     static int port;
-
-    record Run(int code, String out, String err) {
-        Map<String, Object> json() {
-            return Json.parseObject(out);
-        }
-    }
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -80,26 +75,7 @@ class CliEndToEndIT {
     }
 
     static Run styxy(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(LAUNCHER.toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.directory(tmp.toFile());
-        pb.environment().put("STYXY_HOME", home.toString());
-        pb.environment().put("STYXY_DAEMON_PORT", Integer.toString(port));
-        pb.environment().put("STYXY_SKIP_BUILD", "1");
-        pb.environment().remove("LD_PRELOAD");
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        pb.redirectOutput(out.toFile());
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("styxy " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return LauncherProcess.run(tmp, home, port, args);
     }
 
     @Test

@@ -9,10 +9,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+
+import io.styxy.cli.LauncherProcess.Run;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,36 +27,8 @@ class CliReadOnlyHomeIT {
     @TempDir
     Path tmp;
 
-    record Run(int code, String out, String err) {
-        Map<String, Object> json() {
-            return Json.parseObject(out);
-        }
-    }
-
     Run styxy(Path home, Integer port, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(CliEndToEndIT.LAUNCHER.toString());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.directory(tmp.toFile());
-        pb.environment().put("STYXY_HOME", home.toString());
-        pb.environment().remove("STYXY_DAEMON_PORT");
-        if (port != null) {
-            pb.environment().put("STYXY_DAEMON_PORT", port.toString());
-        }
-        pb.environment().put("STYXY_SKIP_BUILD", "1");
-        pb.environment().remove("LD_PRELOAD");
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        pb.redirectOutput(out.toFile());
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("styxy " + String.join(" ", args) + " did not finish within 60 s");
-        }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return LauncherProcess.run(tmp, home, port, args);
     }
 
     private static String sh(String... command) throws IOException, InterruptedException {

@@ -56,6 +56,7 @@ public final class SqliteLeaseStore implements LeaseStore {
     private static final int SCHEMA_VERSION = 1;
     private static final int MAX_BATCHES_PER_COMMIT = 1024;
     private static final int KEPT_REASSIGNMENTS = 10_000;
+    private static final int SAFETY_CHECKPOINT_PAGES = 8_000;
     // An upsert on the lock id only: a second lease on a taken port violates UNIQUE(port) and fails, where
     // INSERT OR REPLACE would silently delete the other lease.
     private static final String UPSERT_LEASE = "INSERT INTO leases VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -252,8 +253,10 @@ public final class SqliteLeaseStore implements LeaseStore {
                 }
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=" + (durability == Durability.FULL ? "FULL" : "NORMAL"));
-                // Checkpoints run on their own thread (WalCheckpointer), never inside a commit.
-                s.execute("PRAGMA wal_autocheckpoint=0");
+                // Checkpoints run on their own thread (WalCheckpointer), not inside a commit. SQLite's own stays as a
+                // safety net far above the background's rhythm: should that thread ever fall behind, the WAL
+                // still cannot grow past about 32 MB.
+                s.execute("PRAGMA wal_autocheckpoint=" + SAFETY_CHECKPOINT_PAGES);
                 s.execute("PRAGMA journal_size_limit=" + (16L << 20));
                 migrate(s);
             }
@@ -400,7 +403,7 @@ public final class SqliteLeaseStore implements LeaseStore {
             return done;
         }
         queue.add(new Batch(List.copyOf(changes), done));
-        if (committing.tryLock()) {
+        if (checkpointer.mayCommit() && committing.tryLock()) {
             try {
                 commitQueued();
             } finally {
@@ -425,7 +428,7 @@ public final class SqliteLeaseStore implements LeaseStore {
     private void writerLoop() {
         while (!stopped) {
             LockSupport.park(this);
-            while (!queue.isEmpty() && committing.tryLock()) {
+            while (!queue.isEmpty() && checkpointer.mayCommit() && committing.tryLock()) {
                 try {
                     commitQueued();
                 } finally {

@@ -33,6 +33,7 @@ final class WalCheckpointer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WalCheckpointer.class.getName());
     static final long INTERVAL_MS = 1_000;
+    private static final long FAILURE_PAUSE_MS = 100;
     /**
      * The WAL length (frames of one page, 4 KiB) from which the short round runs to let the WAL start afresh:
      * SQLite's own checkpoint threshold. Below it the WAL is just reused later, and commits are never held off.
@@ -50,6 +51,8 @@ final class WalCheckpointer implements AutoCloseable {
     private volatile boolean closed;
     private final Lock committing;
     private final Runnable afterCatchUp;
+    /** Set while the short round waits for the commit lock: committers then leave it alone instead of barging. */
+    private volatile boolean waitingForCommits;
     private Connection connection;
 
     /**
@@ -112,8 +115,10 @@ final class WalCheckpointer implements AutoCloseable {
 
     /** The short second round, with commits held off so it copies every frame. */
     private void catchUp() {
+        waitingForCommits = true;
         committing.lock();
         try {
+            waitingForCommits = false;
             checkpoint();
         } finally {
             committing.unlock();
@@ -121,7 +126,20 @@ final class WalCheckpointer implements AutoCloseable {
         afterCatchUp.run();
     }
 
-    /** A PASSIVE checkpoint; the WAL's length in frames, or -1 when it could not run. */
+    /**
+     * Whether a committer may take the commit lock now. Not while the short round waits for it: a caller that
+     * commits back to back would otherwise win the lock every time (it is free for an instant between commits) and
+     * the WAL would never start afresh. The batch then waits for the writer thread, which runs after the round.
+     */
+    boolean mayCommit() {
+        return !waitingForCommits;
+    }
+
+    /**
+     * A PASSIVE checkpoint; the WAL's length in frames, or -1 when it could not run. A round that SQLite reports as
+     * blocked (another connection held a lock for an instant) still counts: it copied what it could, and the next
+     * round follows within {@link #EAGER_COMMITS} commits rather than after a pause.
+     */
     private int checkpoint() {
         try {
             if (connection == null) {
@@ -132,7 +150,7 @@ final class WalCheckpointer implements AutoCloseable {
             }
             try (Statement s = connection.createStatement();
                  ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-                return rs.next() && rs.getInt(1) == 0 ? rs.getInt(2) : -1;
+                return rs.next() ? Math.max(0, rs.getInt(2)) : -1;
             }
         } catch (SQLException e) {
             LOG.log(Level.FINE, "styxy: background checkpoint of " + file + " failed: " + e.getMessage());
@@ -143,7 +161,7 @@ final class WalCheckpointer implements AutoCloseable {
 
     private void sleepQuietly() {
         try {
-            Thread.sleep(INTERVAL_MS);
+            Thread.sleep(FAILURE_PAUSE_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,10 +1,8 @@
 package io.styxy.server.store;
 
-import io.styxy.api.Protocol;
 import io.styxy.server.engine.Instance;
 import io.styxy.server.engine.Lease;
 import io.styxy.server.engine.LeaseStore;
-import io.styxy.server.engine.Owner;
 import io.styxy.server.engine.StateReadOnlyException;
 import io.styxy.server.engine.StoreChange;
 import io.styxy.server.engine.StoreUnavailableException;
@@ -20,12 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
+import static io.styxy.server.store.TestLeases.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -38,12 +36,6 @@ class ReadOnlyStoreTest {
 
     @TempDir
     Path dir;
-
-    private static Lease lease(int port) {
-        Instant at = Instant.ofEpochMilli(1_764_000_000_000L + port);
-        return new Lease(UUID.randomUUID().toString(), port, Protocol.TCP, "dev", "web", "/p", "default",
-                port % 2 == 0 ? new Owner(port, 99) : null, Lease.Origin.API, at, at, "curl", "127.0.0.1");
-    }
 
     private static Map<String, Long> files(Path dir) throws IOException {
         Map<String, Long> out = new TreeMap<>();
