@@ -255,12 +255,17 @@ public final class AuditLog implements AutoCloseable {
         if (upTo == 0) {
             return;
         }
-        byte[] all = batch.toByteArray();
         if (out == null) {
             reopen(upTo);
         }
-        out.write(all, 0, upTo);
         size += upTo;
+        if (upTo == batch.size()) {
+            batch.writeTo(out); // the usual case: the whole batch, without copying it first
+            batch.reset();
+            return;
+        }
+        byte[] all = batch.toByteArray();
+        out.write(all, 0, upTo);
         batch.reset();
         batch.write(all, upTo, all.length - upTo);
     }

@@ -403,18 +403,23 @@ public final class SqliteLeaseStore implements LeaseStore {
             return done;
         }
         queue.add(new Batch(List.copyOf(changes), done));
-        if (checkpointer.mayCommit() && committing.tryLock()) {
-            try {
-                commitQueued();
-            } finally {
-                committing.unlock();
-            }
-        }
+        commitIfIdle();
         // Anything queued meanwhile (a caller whose tryLock failed while we committed) goes to the writer.
-        if (!queue.isEmpty()) {
-            LockSupport.unpark(writer);
-        }
+        handQueuedToWriter();
         return done;
+    }
+
+    /** Commits what is queued if nobody else is committing (and the checkpointer is not waiting to); false if not. */
+    private boolean commitIfIdle() {
+        if (!checkpointer.mayCommit() || !committing.tryLock()) {
+            return false;
+        }
+        try {
+            commitQueued();
+            return true;
+        } finally {
+            committing.unlock();
+        }
     }
 
     /** After someone else held {@link #committing}: batches that queued meanwhile go to the writer. */
@@ -428,12 +433,8 @@ public final class SqliteLeaseStore implements LeaseStore {
     private void writerLoop() {
         while (!stopped) {
             LockSupport.park(this);
-            while (!queue.isEmpty() && checkpointer.mayCommit() && committing.tryLock()) {
-                try {
-                    commitQueued();
-                } finally {
-                    committing.unlock();
-                }
+            while (!queue.isEmpty() && commitIfIdle()) {
+                // one group commit per round; the loop ends when the queue is empty or someone else commits
             }
         }
     }

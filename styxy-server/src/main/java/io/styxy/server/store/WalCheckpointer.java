@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  *
  * <p>SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and stalls that commit (and
  * every request waiting on it) for the copy and its fsyncs: 10–16 ms spikes under load. The writer's connection
- * turns that off; this thread runs a PASSIVE checkpoint (which never blocks the writer) every
+ * raises that threshold far above this thread's rhythm (a safety net only); this thread runs a PASSIVE checkpoint (which never blocks the writer) every
  * {@link #INTERVAL_MS} ms when something was committed, and at once when {@link #EAGER_COMMITS} commits were made
  * since the last.
  *
