@@ -1,5 +1,6 @@
 package io.styxy.server.http;
 
+import io.helidon.webserver.WebServer;
 import io.styxy.api.Listener;
 import io.styxy.api.PortRange;
 import io.styxy.server.audit.AuditLog;
@@ -57,6 +58,23 @@ final class ApiFixture {
         } catch (ConfigException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Serves the API over a real socket on a port from the kernel, which the Host and Origin checks then expect.
+     * Stop it with {@link #stop(WebServer)}.
+     */
+    WebServer serve() {
+        var builder = WebServer.builder().port(0);
+        api.configure(builder, false);
+        WebServer server = builder.build().start();
+        port = server.port();
+        return server;
+    }
+
+    void stop(WebServer server) {
+        server.stop();
+        api.close();
     }
 
     /** Forgets every lease, listener, suggestion hold and quarantine; the store accepts writes again. */

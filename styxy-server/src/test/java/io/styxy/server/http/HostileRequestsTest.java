@@ -33,17 +33,13 @@ class HostileRequestsTest {
 
     @BeforeAll
     static void start() {
-        var builder = WebServer.builder().port(0);
-        FIXTURE.api.configure(builder, false);
-        server = builder.build().start();
+        server = FIXTURE.serve();
         port = server.port();
-        FIXTURE.port = port;
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
-        FIXTURE.api.close();
+        FIXTURE.stop(server);
     }
 
     private static String host() {
