@@ -91,7 +91,8 @@ public final class SqliteLeaseStore implements LeaseStore {
         this.file = file;
         this.connection = connection;
         this.movedAside = movedAside;
-        this.checkpointer = new WalCheckpointer(file, committing, this::handQueuedToWriter);
+        this.checkpointer = new WalCheckpointer(file, durability == Durability.NORMAL,
+                WalCheckpointer.QUIET_CHECKPOINT, committing, this::handQueuedToWriter);
         this.writer = Thread.ofPlatform().name("styxy-store-writer").daemon(true).unstarted(this::writerLoop);
         this.writer.start();
     }

@@ -1,11 +1,16 @@
 package io.styxy.server.store;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -19,9 +24,16 @@ import java.util.logging.Logger;
  *
  * <p>SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages and stalls that commit (and
  * every request waiting on it) for the copy and its fsyncs: 10–16 ms spikes under load. The writer's connection
- * raises that threshold far above this thread's rhythm (a safety net only); this thread runs a PASSIVE checkpoint (which never blocks the writer) every
- * {@link #INTERVAL_MS} ms when something was committed, and at once when {@link #EAGER_COMMITS} commits were made
- * since the last.
+ * raises that threshold far above this thread's rhythm (a safety net only); this thread runs a PASSIVE checkpoint
+ * (which never blocks the writer) once {@link #EAGER_COMMITS} commits were made since the last, and when the store
+ * has been quiet for {@code quietCheckpoint} with something left in the WAL.
+ *
+ * <p>Not more often: a checkpoint that copies every frame makes the next commit start the WAL afresh, and SQLite
+ * syncs the new WAL header inside that commit, an fsync (0.3–0.4 ms here) on the path of whatever request made it.
+ * Checkpointing every second put that fsync into nearly every request that followed a pause, the interposer's usual
+ * case. With {@code synchronous=NORMAL} the checkpoint also was what flushed the WAL to disk; that flush now runs on
+ * its own every {@link #SYNC_INTERVAL_MS} ms after commits (an fsync of the WAL file, which never restarts it), so an
+ * operating-system crash still loses at most about a second of changes.
  *
  * <p>SQLite restarts the WAL from its beginning only when every frame has been copied, and under steady writes the
  * background copy never quite catches up with the writer, so the WAL would grow without end. Once the WAL is
@@ -32,7 +44,9 @@ import java.util.logging.Logger;
 final class WalCheckpointer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(WalCheckpointer.class.getName());
-    static final long INTERVAL_MS = 1_000;
+    static final long SYNC_INTERVAL_MS = 1_000;
+    /** How long the store stays quiet before what is left in the WAL is copied into the database. */
+    static final Duration QUIET_CHECKPOINT = Duration.ofSeconds(60);
     private static final long FAILURE_PAUSE_MS = 100;
     /**
      * The WAL length (frames of one page, 4 KiB) from which the short round runs to let the WAL start afresh:
@@ -42,8 +56,13 @@ final class WalCheckpointer implements AutoCloseable {
     static final long EAGER_COMMITS = 500;
 
     private final Path file;
+    private final boolean syncWal;
+    private final long quietNanos;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong checkpointedAt = new AtomicLong();
+    private volatile long lastCommitNanos = System.nanoTime();
+    private long syncedAt;
+    private final AtomicLong walSyncs = new AtomicLong();
     private final AtomicLong checkpoints = new AtomicLong();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -56,11 +75,16 @@ final class WalCheckpointer implements AutoCloseable {
     private Connection connection;
 
     /**
-     * @param committing   held by whoever commits; held here for the short catch-up round
-     * @param afterCatchUp run after that, to hand batches that queued meanwhile to the store's writer
+     * @param syncWal         whether commits leave the WAL unsynced ({@code synchronous=NORMAL}), so this thread
+     *                        flushes it every {@link #SYNC_INTERVAL_MS} ms
+     * @param quietCheckpoint how long without commits before the WAL is copied into the database
+     * @param committing      held by whoever commits; held here for the short catch-up round
+     * @param afterCatchUp    run after that, to hand batches that queued meanwhile to the store's writer
      */
-    WalCheckpointer(Path file, Lock committing, Runnable afterCatchUp) {
+    WalCheckpointer(Path file, boolean syncWal, Duration quietCheckpoint, Lock committing, Runnable afterCatchUp) {
         this.file = file;
+        this.syncWal = syncWal;
+        this.quietNanos = quietCheckpoint.toNanos();
         this.committing = committing;
         this.afterCatchUp = afterCatchUp;
         this.thread = Thread.ofPlatform().daemon().name("styxy-store-checkpoint").start(this::loop);
@@ -68,6 +92,7 @@ final class WalCheckpointer implements AutoCloseable {
 
     /** Called by the writer after each commit. */
     void committed() {
+        lastCommitNanos = System.nanoTime();
         long n = commits.incrementAndGet();
         if (n - checkpointedAt.get() == EAGER_COMMITS) {
             lock.lock();
@@ -84,12 +109,17 @@ final class WalCheckpointer implements AutoCloseable {
         return checkpoints.get();
     }
 
+    /** WAL flushes between checkpoints so far (for tests and diagnostics). */
+    long walSyncs() {
+        return walSyncs.get();
+    }
+
     private void loop() {
         while (!closed) {
             lock.lock();
             try {
                 if (commits.get() - checkpointedAt.get() < EAGER_COMMITS) {
-                    wake.await(INTERVAL_MS, TimeUnit.MILLISECONDS);
+                    wake.await(SYNC_INTERVAL_MS, TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -100,16 +130,39 @@ final class WalCheckpointer implements AutoCloseable {
             if (closed || target == checkpointedAt.get()) {
                 continue;
             }
+            boolean eager = target - checkpointedAt.get() >= EAGER_COMMITS;
+            boolean quiet = System.nanoTime() - lastCommitNanos >= quietNanos;
+            if (!eager && !quiet) {
+                if (syncWal && target != syncedAt) {
+                    syncWal();
+                    syncedAt = target;
+                }
+                continue;
+            }
             int walFrames = checkpoint();
             if (walFrames >= 0) {
                 if (walFrames >= RESTART_FRAMES) {
                     catchUp();
                 }
                 checkpointedAt.set(target);
+                syncedAt = target; // a checkpoint flushes the WAL first
                 checkpoints.incrementAndGet();
             } else {
                 sleepQuietly(); // the database is unwell; the writer reports that to callers, not us
             }
+        }
+    }
+
+    /** Flushes the WAL file to disk, what a checkpoint would do first, without copying anything. */
+    private void syncWal() {
+        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        try (FileChannel channel = FileChannel.open(wal, StandardOpenOption.WRITE)) {
+            channel.force(false);
+            walSyncs.incrementAndGet();
+        } catch (NoSuchFileException e) {
+            // nothing written yet, or the store is closing
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "styxy: cannot flush " + wal + ": " + e.getMessage());
         }
     }
 
