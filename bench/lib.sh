@@ -24,7 +24,10 @@ export STYXY_BENCH_JAVA="$JAVA"
 export STYXY_BENCH_MODULES="$ROOT/styxy-server/target/modules"
 # The flags `styxy daemon start` uses (the CLI reads the same file); override to compare.
 DAEMON_JVM_OPTIONS="$ROOT/styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options"
-STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:-$(grep -v '^#' "$DAEMON_JVM_OPTIONS" | tr '\n' ' ')}"
+# With the daemon's AOT cache when the build made one, as `styxy daemon start` passes it.
+DAEMON_AOT_CACHE="$ROOT/styxy-server/target/styxy-daemon.aot"
+daemon_aot_flags() { [ -f "$DAEMON_AOT_CACHE" ] && echo "-XX:AOTCache=$DAEMON_AOT_CACHE -Xlog:aot*=error,cds*=error"; }
+STYXY_BENCH_DAEMON_OPTS="${STYXY_BENCH_DAEMON_OPTS:-$(grep -v '^#' "$DAEMON_JVM_OPTIONS" | tr '\n' ' ') $(daemon_aot_flags)}"
 export STYXY_BENCH_DAEMON_OPTS
 
 build() {

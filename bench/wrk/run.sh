@@ -11,6 +11,9 @@ JAVA="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"
 HOME_DIR="$(mktemp -d /tmp/styxy-bench.XXXXXX)"
 # The daemon's own flags (the CLI reads the same file), then any experiment's.
 OPTS="$(grep -v '^#' "$ROOT/styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options" | tr '\n' ' ')"
+# With the daemon's AOT cache when the build made one, as `styxy daemon start` passes it.
+AOT="$ROOT/styxy-server/target/styxy-daemon.aot"
+[ -f "$AOT" ] && OPTS="$OPTS -XX:AOTCache=$AOT -Xlog:aot*=error,cds*=error"
 # shellcheck disable=SC2086
 "$JAVA" $OPTS ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
   -p "$ROOT/styxy-server/target/modules" -m io.styxy.server/io.styxy.server.daemon.DaemonMain \

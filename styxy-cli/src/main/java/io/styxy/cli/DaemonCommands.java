@@ -25,6 +25,8 @@ import picocli.CommandLine.ParseResult;
 /** styxy daemon start|stop|status|restart|install-service. */
 final class DaemonCommands {
     static final String DAEMON_MAIN = "io.styxy.server/io.styxy.server.daemon.DaemonMain";
+    /** The daemon's AOT cache, which the build writes beside the modules directory. */
+    static final String AOT_CACHE = "styxy-daemon.aot";
     /** The modules of the daemon that call native code (sqlite-jdbc, the netlink observer). */
     static final String NATIVE_ACCESS =
             "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink";
@@ -153,10 +155,25 @@ final class DaemonCommands {
         }
     }
 
+    /**
+     * The daemon's AOT cache, when the build made one beside its modules ({@code styxy-daemon.aot}, from a training
+     * run of the daemon): its classes come loaded and linked and its request paths compile sooner. A cache that no
+     * longer matches the modules or the JDK is skipped by the JVM, which then starts as without it; its messages
+     * are kept to errors so that the daemon's log stays the daemon's.
+     */
+    static List<String> aotCacheFlags(Path modules) {
+        Path cache = modules.resolveSibling(AOT_CACHE);
+        return Files.isRegularFile(cache)
+                ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot*=error,cds*=error")
+                : List.of();
+    }
+
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx)));
+        Path modules = serverModules(ctx);
         cmd.addAll(daemonJvm());
-        cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
+        cmd.addAll(aotCacheFlags(modules));
+        cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
             cmd.add("--port");
@@ -585,9 +602,10 @@ final class DaemonCommands {
         } else {
             StringBuilder sb = new StringBuilder();
             List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString()));
+            Path modules = serverModules(ctx);
             cmd.addAll(daemonJvm());
-            cmd.addAll(List.of("-p", serverModules(ctx).toString(), "-m", DAEMON_MAIN, "--home",
-                    ctx.home().toString()));
+            cmd.addAll(aotCacheFlags(modules));
+            cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");
                 cmd.add(port.toString());

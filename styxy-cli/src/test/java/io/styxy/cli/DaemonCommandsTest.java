@@ -134,6 +134,25 @@ class DaemonCommandsTest {
     }
 
     @Test
+    void theDaemonGetsItsAotCacheWhenTheBuildMadeOneBesideItsModulesAndNothingWhenNot() throws IOException {
+        Path args = tmp.resolve("args");
+        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
+
+        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        assertThat(Files.readAllLines(args)).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+
+        Path cache = Files.writeString(tmp.resolve("styxy-daemon.aot"), "cache");
+        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        List<String> passed = Files.readAllLines(args);
+        assertThat(passed).contains("-XX:AOTCache=" + cache.toAbsolutePath(), "-Xlog:aot*=error,cds*=error");
+        assertThat(passed.indexOf("-XX:AOTCache=" + cache.toAbsolutePath())).as("a JVM flag, before -p")
+                .isLessThan(passed.indexOf("-p"));
+        Path root = Path.of(System.getProperty("user.dir")).getParent();
+        assertThat(Files.readString(root.resolve("bench/lib.sh"))).contains("styxy-daemon.aot");
+        assertThat(Files.readString(root.resolve("bench/wrk/run.sh"))).contains("styxy-daemon.aot");
+    }
+
+    @Test
     void installServiceWritesAUnitWithAbsolutePaths() throws IOException {
         CliHarness cli = cli("exit 0");
         cli.env.put("STYXY_LAUNCHER", "/opt/styxy/bin/styxy");

@@ -47,12 +47,19 @@ public final class BenchDaemon implements AutoCloseable {
     public static List<String> command(Path home) {
         String java = System.getenv().getOrDefault("STYXY_BENCH_JAVA",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String modules = System.getenv().getOrDefault("STYXY_BENCH_MODULES", "styxy-server/target/modules");
+        // Absolute, as the CLI passes it: the AOT cache names the module path it was made with.
+        String modules = Path.of(System.getenv().getOrDefault("STYXY_BENCH_MODULES", "styxy-server/target/modules"))
+                .toAbsolutePath().toString();
         String opts = System.getenv("STYXY_BENCH_DAEMON_OPTS") != null
                 ? System.getenv("STYXY_BENCH_DAEMON_OPTS") : defaultOpts();
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(Arrays.stream(opts.trim().split("\\s+")).filter(s -> !s.isEmpty()).toList());
+        // With the daemon's AOT cache when the build made one, as `styxy daemon start` passes it.
+        Path aot = Path.of(modules).resolveSibling("styxy-daemon.aot");
+        if (System.getenv("STYXY_BENCH_DAEMON_OPTS") == null && Files.isRegularFile(aot)) {
+            cmd.addAll(List.of("-XX:AOTCache=" + aot, "-Xlog:aot*=error,cds*=error"));
+        }
         cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", modules,
                 "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
