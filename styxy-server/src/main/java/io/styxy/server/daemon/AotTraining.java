@@ -36,6 +36,8 @@ public final class AotTraining {
     }
 
     public static void main(String[] args) throws Exception {
+        // The build's output is not the place for the daemon's start and stop lines.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         Path home = Files.createTempDirectory("styxy-aot-training");
         try {
             Daemon daemon = Daemon.start(new DaemonOptions(home, 0, home.resolve("styxy.sock"), null, null));
