@@ -168,11 +168,22 @@ final class DaemonCommands {
                 : List.of();
     }
 
+    /**
+     * {@code STYXY_DAEMON_JAVA_OPTIONS}: JVM options for the daemon only, after its own (for instance
+     * {@code --add-modules=jdk.X} for a plugin). Not {@code JDK_JAVA_OPTIONS}, which every java reads, this client's
+     * own runtime included, and which that runtime may not be able to honour.
+     */
+    static List<String> extraDaemonFlags(Ctx ctx) {
+        String extra = ctx.env("STYXY_DAEMON_JAVA_OPTIONS");
+        return extra == null || extra.isBlank() ? List.of() : List.of(extra.strip().split("\\s+"));
+    }
+
     static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
         List<String> cmd = new ArrayList<>(List.of(java(ctx)));
         Path modules = serverModules(ctx);
         cmd.addAll(daemonJvm());
         cmd.addAll(aotCacheFlags(modules));
+        cmd.addAll(extraDaemonFlags(ctx));
         cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
@@ -605,6 +616,7 @@ final class DaemonCommands {
             Path modules = serverModules(ctx);
             cmd.addAll(daemonJvm());
             cmd.addAll(aotCacheFlags(modules));
+            cmd.addAll(extraDaemonFlags(ctx));
             cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
             if (port != null) {
                 cmd.add("--port");

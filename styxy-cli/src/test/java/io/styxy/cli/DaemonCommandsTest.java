@@ -153,6 +153,20 @@ class DaemonCommandsTest {
     }
 
     @Test
+    void styxyDaemonJavaOptionsReachTheDaemonAfterItsOwnFlagsAndNothingElse() throws IOException {
+        Path args = tmp.resolve("args");
+        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
+        cli.env.put("STYXY_DAEMON_JAVA_OPTIONS", "  --add-modules=jdk.net   -Dx=1 ");
+        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        List<String> passed = Files.readAllLines(args);
+        int added = passed.indexOf("--add-modules=jdk.net");
+        assertThat(added).as("passed on").isPositive();
+        assertThat(passed.get(added + 1)).isEqualTo("-Dx=1");
+        assertThat(added).as("after the daemon's own flags, before -p")
+                .isGreaterThan(passed.indexOf("-XX:+UseSerialGC")).isLessThan(passed.indexOf("-p"));
+    }
+
+    @Test
     void installServiceWritesAUnitWithAbsolutePaths() throws IOException {
         CliHarness cli = cli("exit 0");
         cli.env.put("STYXY_LAUNCHER", "/opt/styxy/bin/styxy");
