@@ -30,6 +30,17 @@ class DaemonCommandsTest {
         return cli;
     }
 
+    /** A stand-in java that records the arguments it is given; {@link #startRecorded} reads them back. */
+    CliHarness recordingCli() throws IOException {
+        return cli("printf '%s\\n' \"$@\" > " + tmp.resolve("args") + "\nexit 0");
+    }
+
+    /** Runs {@code daemon start --foreground} on a {@link #recordingCli()}: what the daemon's java was given. */
+    List<String> startRecorded(CliHarness cli) throws IOException {
+        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        return Files.readAllLines(tmp.resolve("args"));
+    }
+
     @Test
     void statusAndStopWhenNothingRuns() throws IOException {
         CliHarness cli = cli(null).port(1);
@@ -118,15 +129,12 @@ class DaemonCommandsTest {
 
     @Test
     void theDaemonRunsWithTheFlagsOfTheOptionsFileWhichTheBenchmarksReadToo() throws IOException {
-        Path args = tmp.resolve("args");
-        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
-        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
+        List<String> passed = startRecorded(recordingCli());
         Path root = Path.of(System.getProperty("user.dir")).getParent();
         List<String> file = Files.readAllLines(root.resolve(
                         "styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options")).stream()
                 .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         assertThat(file).contains("-XX:+UseSerialGC", "-Xmx96m");
-        List<String> passed = Files.readAllLines(args);
         assertThat(passed.subList(0, file.size())).isEqualTo(file);
         assertThat(passed.get(file.size())).startsWith("--enable-native-access=");
         assertThat(Files.readString(root.resolve("bench/lib.sh"))).contains("io/styxy/cli/daemon.jvm-options");
@@ -135,15 +143,12 @@ class DaemonCommandsTest {
 
     @Test
     void theDaemonGetsItsAotCacheWhenTheBuildMadeOneBesideItsModulesAndNothingWhenNot() throws IOException {
-        Path args = tmp.resolve("args");
-        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
+        CliHarness cli = recordingCli();
 
-        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
-        assertThat(Files.readAllLines(args)).noneMatch(a -> a.startsWith("-XX:AOTCache"));
+        assertThat(startRecorded(cli)).noneMatch(a -> a.startsWith("-XX:AOTCache"));
 
         Path cache = Files.writeString(tmp.resolve("styxy-daemon.aot"), "cache");
-        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
-        List<String> passed = Files.readAllLines(args);
+        List<String> passed = startRecorded(cli);
         assertThat(passed).contains("-XX:AOTCache=" + cache.toAbsolutePath(), "-Xlog:aot*=error,cds*=error");
         assertThat(passed.indexOf("-XX:AOTCache=" + cache.toAbsolutePath())).as("a JVM flag, before -p")
                 .isLessThan(passed.indexOf("-p"));
@@ -154,11 +159,9 @@ class DaemonCommandsTest {
 
     @Test
     void styxyDaemonJavaOptionsReachTheDaemonAfterItsOwnFlagsAndNothingElse() throws IOException {
-        Path args = tmp.resolve("args");
-        CliHarness cli = cli("printf '%s\\n' \"$@\" > " + args + "\nexit 0");
+        CliHarness cli = recordingCli();
         cli.env.put("STYXY_DAEMON_JAVA_OPTIONS", "  --add-modules=jdk.net   -Dx=1 ");
-        assertThat(cli.run("daemon", "start", "--foreground").code()).isZero();
-        List<String> passed = Files.readAllLines(args);
+        List<String> passed = startRecorded(cli);
         int added = passed.indexOf("--add-modules=jdk.net");
         assertThat(added).as("passed on").isPositive();
         assertThat(passed.get(added + 1)).isEqualTo("-Dx=1");
