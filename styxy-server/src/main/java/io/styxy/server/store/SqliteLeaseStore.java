@@ -135,6 +135,11 @@ public final class SqliteLeaseStore implements LeaseStore {
         return new ReadOnlyLeaseStore(read.snapshot(), refusal);
     }
 
+    /** SQLite's write-ahead log beside {@code database}. */
+    static Path walOf(Path database) {
+        return database.resolveSibling(database.getFileName() + "-wal");
+    }
+
     /** What a read-only open read, and how. */
     record ReadOnlyRead(Snapshot snapshot, String how) {
     }
@@ -143,7 +148,7 @@ public final class SqliteLeaseStore implements LeaseStore {
         if (Files.notExists(file)) {
             return new ReadOnlyRead(Snapshot.empty(), "(no database: no leases)");
         }
-        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        Path wal = walOf(file);
         boolean walHasContent;
         try {
             walHasContent = Files.exists(wal) && Files.size(wal) > 0;
@@ -170,7 +175,7 @@ public final class SqliteLeaseStore implements LeaseStore {
             copy = Files.createTempDirectory("styxy-ro-");
             Path db = copy.resolve(file.getFileName());
             Files.copy(file, db);
-            Files.copy(wal, db.resolveSibling(db.getFileName() + "-wal"));
+            Files.copy(wal, walOf(db));
             return new ReadOnlyRead(readOnlySnapshot(file, "jdbc:sqlite:" + db.toAbsolutePath()),
                     "from a private copy with its write-ahead log (it could not be read in place: "
                             + inPlace.getMessage() + ")");

@@ -60,7 +60,9 @@ final class WalCheckpointer implements AutoCloseable {
     private final long quietNanos;
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong checkpointedAt = new AtomicLong();
-    private volatile long lastCommitNanos = System.nanoTime();
+    /** Loop-thread state: the commit count last seen changing, and when; quiet is measured from there. */
+    private long seenCommits;
+    private long seenChangeNanos = System.nanoTime();
     private long syncedAt;
     private final AtomicLong walSyncs = new AtomicLong();
     private final AtomicLong checkpoints = new AtomicLong();
@@ -92,7 +94,6 @@ final class WalCheckpointer implements AutoCloseable {
 
     /** Called by the writer after each commit. */
     void committed() {
-        lastCommitNanos = System.nanoTime();
         long n = commits.incrementAndGet();
         if (n - checkpointedAt.get() == EAGER_COMMITS) {
             lock.lock();
@@ -130,8 +131,13 @@ final class WalCheckpointer implements AutoCloseable {
             if (closed || target == checkpointedAt.get()) {
                 continue;
             }
+            long now = System.nanoTime();
+            if (target != seenCommits) {
+                seenCommits = target;
+                seenChangeNanos = now; // within a round (a second) of the last commit: enough for a quiet spell
+            }
             boolean eager = target - checkpointedAt.get() >= EAGER_COMMITS;
-            boolean quiet = System.nanoTime() - lastCommitNanos >= quietNanos;
+            boolean quiet = now - seenChangeNanos >= quietNanos;
             if (!eager && !quiet) {
                 if (syncWal && target != syncedAt) {
                     syncWal();
@@ -155,7 +161,7 @@ final class WalCheckpointer implements AutoCloseable {
 
     /** Flushes the WAL file to disk, what a checkpoint would do first, without copying anything. */
     private void syncWal() {
-        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        Path wal = SqliteLeaseStore.walOf(file);
         try (FileChannel channel = FileChannel.open(wal, StandardOpenOption.WRITE)) {
             channel.force(false);
             walSyncs.incrementAndGet();
