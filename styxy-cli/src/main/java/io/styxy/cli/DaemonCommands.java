@@ -178,13 +178,19 @@ final class DaemonCommands {
         return extra == null || extra.isBlank() ? List.of() : List.of(extra.strip().split("\\s+"));
     }
 
-    static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
-        List<String> cmd = new ArrayList<>(List.of(java(ctx)));
+    /** {@code java}, the daemon's JVM flags, its modules and {@code --home}: what every way of starting it shares. */
+    static List<String> daemonLaunch(Ctx ctx, String java) {
+        List<String> cmd = new ArrayList<>(List.of(java));
         Path modules = serverModules(ctx);
         cmd.addAll(daemonJvm());
         cmd.addAll(aotCacheFlags(modules));
         cmd.addAll(extraDaemonFlags(ctx));
         cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
+        return cmd;
+    }
+
+    static List<String> daemonCommand(Ctx ctx, ParseResult pr) {
+        List<String> cmd = daemonLaunch(ctx, java(ctx));
         Integer port = PortCommands.port(pr, "--port");
         if (port != null) {
             cmd.add("--port");
@@ -612,12 +618,7 @@ final class DaemonCommands {
                     + (port == null ? "" : " --port " + port);
         } else {
             StringBuilder sb = new StringBuilder();
-            List<String> cmd = new ArrayList<>(List.of(Path.of(java(ctx)).toAbsolutePath().toString()));
-            Path modules = serverModules(ctx);
-            cmd.addAll(daemonJvm());
-            cmd.addAll(aotCacheFlags(modules));
-            cmd.addAll(extraDaemonFlags(ctx));
-            cmd.addAll(List.of("-p", modules.toString(), "-m", DAEMON_MAIN, "--home", ctx.home().toString()));
+            List<String> cmd = daemonLaunch(ctx, Path.of(java(ctx)).toAbsolutePath().toString());
             if (port != null) {
                 cmd.add("--port");
                 cmd.add(port.toString());
