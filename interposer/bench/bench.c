@@ -15,7 +15,8 @@
  * 2. A conflict: bind() to a busy port until it returns the reassigned port, against the
  *    fake daemon and, when given and it answers PING, a real one. p50/p99 per call. Against
  *    the real daemon the binds run in rounds, one child process each, so the leases of a round
- *    die with its child; one round runs first uncounted (the daemon's JIT warms up).
+ *    die with its child; ten rounds run first uncounted, as the daemon's JIT compiles the path
+ *    (printed on their own line: what a freshly started daemon's first conflicts cost).
  */
 #include "testutil.h"
 
@@ -187,8 +188,20 @@ static int daemon_answers_ping(const char *path)
     return ok;
 }
 
-/* Runs <rounds> children of <n> binds each (a child's leases die with it, so a service type's range
- * never fills up) after <warmup> uncounted ones, and prints p50/p99/max over all of them. */
+/* p50/p99/max of <n> latencies in ns (sorted in place), or dashes when there are none. */
+static void print_latencies(const char *label, int64_t *v, int n, int failed)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_i64);
+    if (n == 0)
+        printf("  %-40s %6d %6d %10s %10s %10s\n", label, 0, failed, "-", "-", "-");
+    else
+        printf("  %-40s %6d %6d %10.1f %10.1f %10.1f\n", label, n, failed, v[n / 2] / 1e3,
+               v[(n * 99) / 100] / 1e3, v[n - 1] / 1e3);
+}
+
+/* Runs <warmup> uncounted then <rounds> counted children of <n> binds each (a child's leases die
+ * with it, so a service type's range never fills up) and prints p50/p99/max of the counted ones,
+ * then of the uncounted ones on their own line. */
 static void conflict_row(const char *label, const char *lib, const char *sock, int n, int rounds,
                          int warmup, unsigned port)
 {
@@ -202,10 +215,11 @@ static void conflict_row(const char *label, const char *lib, const char *sock, i
     size_t size = (size_t)n * 24 + 64;
     char *out = malloc(size);
     int64_t *all = calloc((size_t)n * (size_t)rounds, sizeof *all);
+    int64_t *cold = calloc((size_t)n * (size_t)(warmup > 0 ? warmup : 1), sizeof *cold);
     int64_t *firsts = calloc((size_t)rounds, sizeof *firsts);
     int64_t *others = calloc((size_t)n * (size_t)rounds, sizeof *others);
-    CHECK(out != NULL && all != NULL && firsts != NULL && others != NULL);
-    int ok = 0, failed = 0, nfirst = 0, nother = 0;
+    CHECK(out != NULL && all != NULL && cold != NULL && firsts != NULL && others != NULL);
+    int ok = 0, failed = 0, ncold = 0, cold_failed = 0, nfirst = 0, nother = 0;
     for (int r = -warmup; r < rounds; r++) {
         if (r > -warmup)
             usleep(ROUND_PAUSE_US); /* the daemon frees a dead owner's ports within a second */
@@ -213,8 +227,12 @@ static void conflict_row(const char *label, const char *lib, const char *sock, i
         char *line = out, *end;
         int round_ok = (int)strtol(line, &end, 10);
         int round_failed = (int)strtol(end, &end, 10);
-        if (r < 0)
+        if (r < 0) {
+            cold_failed += round_failed;
+            for (int i = 0; i < round_ok; i++)
+                cold[ncold++] = strtoll(end, &end, 10);
             continue;
+        }
         failed += round_failed;
         for (int i = 0; i < round_ok; i++) {
             all[ok] = strtoll(end, &end, 10);
@@ -225,12 +243,7 @@ static void conflict_row(const char *label, const char *lib, const char *sock, i
             ok++;
         }
     }
-    qsort(all, (size_t)ok, sizeof *all, cmp_i64);
-    if (ok == 0)
-        printf("  %-40s %6d %6d %10s %10s %10s\n", label, 0, failed, "-", "-", "-");
-    else
-        printf("  %-40s %6d %6d %10.1f %10.1f %10.1f\n", label, ok, failed, all[ok / 2] / 1e3,
-               all[(ok * 99) / 100] / 1e3, all[ok - 1] / 1e3);
+    print_latencies(label, all, ok, failed);
     /* Where a tail comes from: the first bind of a round follows a pause (a cold daemon), the
      * others follow each other. Printed beside the row, never instead of it. */
     if (rounds > 1 && nfirst > 0 && nother > 0) {
@@ -240,8 +253,14 @@ static void conflict_row(const char *label, const char *lib, const char *sock, i
                firsts[nfirst / 2] / 1e3, firsts[nfirst - 1] / 1e3, nother, others[nother / 2] / 1e3,
                others[(nother * 99) / 100] / 1e3, others[nother - 1] / 1e3);
     }
+    if (warmup > 0) {
+        char cold_label[80];
+        snprintf(cold_label, sizeof cold_label, "  before: %d uncounted warm-up rounds", warmup);
+        print_latencies(cold_label, cold, ncold, cold_failed);
+    }
     free(out);
     free(all);
+    free(cold);
     free(firsts);
     free(others);
 }
@@ -306,16 +325,18 @@ int main(int argc, char **argv)
         if (daemon_answers_ping(argv[3])) {
             const char *n = getenv("STYXY_BENCH_REAL_N");
             const char *r = getenv("STYXY_BENCH_REAL_ROUNDS");
+            const char *w = getenv("STYXY_BENCH_REAL_WARMUP");
             const char *port = getenv("STYXY_BENCH_PORT");
             char label[80];
-            int count = n ? atoi(n) : 50, rounds = r ? atoi(r) : 10;
-            if (count < 1 || rounds < 1) {
-                fprintf(stderr, "STYXY_BENCH_REAL_N and STYXY_BENCH_REAL_ROUNDS must be positive\n");
+            int count = n ? atoi(n) : 50, rounds = r ? atoi(r) : 10, warmup = w ? atoi(w) : 10;
+            if (count < 1 || rounds < 1 || warmup < 0) {
+                fprintf(stderr, "STYXY_BENCH_REAL_N and STYXY_BENCH_REAL_ROUNDS must be positive, "
+                                "STYXY_BENCH_REAL_WARMUP zero or more\n");
                 return 2;
             }
             snprintf(label, sizeof label, "real daemon, %d x %d binds on port %s", rounds, count,
                      port ? port : "8000");
-            conflict_row(label, lib, argv[3], count, rounds, 1, port ? (unsigned)atoi(port) : 8000);
+            conflict_row(label, lib, argv[3], count, rounds, warmup, port ? (unsigned)atoi(port) : 8000);
         } else {
             printf("  real daemon at %s: no answer to PING, skipped\n", argv[3]);
         }

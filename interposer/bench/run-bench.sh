@@ -6,8 +6,10 @@
 #   STYXY_BENCH_PORT    the busy port asked of the real daemon (default 8000)
 #   STYXY_BENCH_REAL_N  reassignments asked of the real daemon per round (default 50; each one
 #                       is a lease held by that round's child process until it exits)
-#   STYXY_BENCH_REAL_ROUNDS  counted rounds against the real daemon (default 10), after one
-#                       uncounted warm-up round
+#   STYXY_BENCH_REAL_ROUNDS  counted rounds against the real daemon (default 10)
+#   STYXY_BENCH_REAL_WARMUP  uncounted rounds before them (default 10: the daemon's JIT compiles
+#                       the conflict path over the first few hundred conflicts; their figures
+#                       are printed on a line of their own)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OUT:?OUT must name the build directory}"
