@@ -30,9 +30,8 @@ final class Recovery {
                 continue;
             }
             String type = engine.catalog().typeOfPort(l.port()).orElseThrow().name();
-            String name = l.processName().replaceAll("[^a-zA-Z0-9_.-]", "-");
             try {
-                engine.adopt(l.port(), l.pid(), type, name.isEmpty() ? null : name, l.cwd(), "recovered");
+                engine.adopt(l.port(), l.pid(), type, Engine.ownerNameOf(l.processName()), l.cwd(), "recovered");
                 rebuilt++;
             } catch (EngineException e) {
                 // The process exited meanwhile, or its details do not fit a lease: nothing to rebuild.

@@ -44,6 +44,8 @@ public final class Engine {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,100}");
     private static final Pattern INSTANCE = Pattern.compile("[a-zA-Z0-9_.:-]{1,100}");
+    /** Compiled once: a conflict names its owner after the process, and compiling per call showed in profiles. */
+    private static final Pattern NOT_NAME_CHAR = Pattern.compile("[^a-zA-Z0-9_.-]");
     private static final int MAX_PATH = 1000;
     private static final int MIN_PORT = 1024;
 
@@ -327,9 +329,8 @@ public final class Engine {
                 .or(() -> ServiceTypeInference.infer(process.commandLine()).flatMap(catalog::find))
                 .or(() -> catalog.find("dev"))
                 .orElseThrow(() -> unknownType("dev"));
-        AllocationRequest request = new AllocationRequest(type.name(), process.name().isEmpty() ? null
-                : sanitizeName(process.name()), null, "interposer", truncate(process.cwd(), MAX_PATH), pid, false,
-                false, protocol, "styxy-interposer", "unix");
+        AllocationRequest request = new AllocationRequest(type.name(), ownerNameOf(process.name()), null, "interposer",
+                truncate(process.cwd(), MAX_PATH), pid, false, false, protocol, "styxy-interposer", "unix");
         Set<Integer> excluded = failedPort == null ? Set.of(askedPort) : Set.of(askedPort, failedPort);
         Reassignment[] made = new Reassignment[1];
         Placement placement = new Placement(type, request, process.owner(), Lease.Origin.REASSIGNMENT, excluded,
@@ -1096,8 +1097,9 @@ public final class Engine {
                 + (lease.owner() == null ? "" : " (pid " + lease.owner().pid() + ")");
     }
 
-    private static String sanitizeName(String name) {
-        String cleaned = name.replaceAll("[^a-zA-Z0-9_.-]", "-");
+    /** A process name made fit to name a lease's owner (other characters become '-'), or null when empty. */
+    public static String ownerNameOf(String processName) {
+        String cleaned = NOT_NAME_CHAR.matcher(processName).replaceAll("-");
         return cleaned.isEmpty() ? null : truncate(cleaned, 100);
     }
 

@@ -25,6 +25,8 @@ final class Requests {
     static final int MAX_CONFIG_BODY = 64 * 1024;
 
     private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
+    /** Compiled once: every audit entry goes through {@link #truncate}. */
+    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
     private static final Pattern UUID = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -255,7 +257,7 @@ final class Requests {
         if (s == null) {
             return "";
         }
-        String clean = s.replaceAll("\\p{Cntrl}", "");
+        String clean = CONTROL.matcher(s).replaceAll("");
         return clean.length() <= max ? clean : clean.substring(0, max);
     }
 }

@@ -27,6 +27,8 @@ public final class LineProtocol {
     public static final int VERSION = 1;
 
     private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
+    /** Compiled once: String.split(" +") compiles its pattern on every call, i.e. on every line. */
+    private static final Pattern SPACES = Pattern.compile(" +");
     private static final Pattern UUID = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -56,7 +58,7 @@ public final class LineProtocol {
     /** Answers one line (without its newline). Never throws; the answer has no newline. */
     public String answer(String line) {
         String trimmed = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-        String[] tokens = trimmed.strip().split(" +");
+        String[] tokens = SPACES.split(trimmed.strip());
         String verb = tokens.length == 0 ? "" : tokens[0].toUpperCase(Locale.ROOT);
         String metricVerb = switch (verb) {
             case "PING", "REASSIGN", "ALLOCATE", "RELEASE", "CHECK" -> verb.toLowerCase(Locale.ROOT);

@@ -151,6 +151,16 @@ class EngineLifecycleTest {
     }
 
     @Test
+    void aReassignedLeaseIsNamedAfterTheProcessWithOddCharactersReplaced() {
+        fx.processes.start(7, 1, "my:server(dev)+v2 --port 8000");
+        Reassignment r = engine.reassign(7, 8000, Protocol.TCP, null);
+        assertThat(engine.lease(r.lockId()).orElseThrow().serviceName()).isEqualTo("my-server-dev--v2");
+        assertThat(Engine.ownerNameOf("node.js_22-x")).isEqualTo("node.js_22-x");
+        assertThat(Engine.ownerNameOf("")).isNull();
+        assertThat(Engine.ownerNameOf("\u00e9".repeat(150))).isEqualTo("-".repeat(100));
+    }
+
+    @Test
     void aLostRaceReleasesTheFailedPortAndGivesAnother() {
         fx.processes.start(55, 1, "node server.js");
         fx.probe.busy(3000);
