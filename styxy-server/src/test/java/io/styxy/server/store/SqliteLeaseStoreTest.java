@@ -12,6 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -198,6 +203,26 @@ class SqliteLeaseStoreTest {
             assertThat(store.load().leases()).extracting(Lease::port).containsExactly(3000);
         } finally {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void theWritersInsertsAreNotFollowedByAGeneratedKeysQuery() throws Exception {
+        String url = "jdbc:sqlite:" + dir.resolve("keys.db");
+        for (boolean ours : new boolean[] {false, true}) {
+            try (Connection c = ours ? DriverManager.getConnection(url, SqliteLeaseStore.writerProperties())
+                    : DriverManager.getConnection(url);
+                 Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)");
+                try (PreparedStatement p = c.prepareStatement("INSERT INTO t (v) VALUES (?)")) {
+                    p.setString(1, "x");
+                    p.executeUpdate();
+                    try (ResultSet keys = p.getGeneratedKeys()) {
+                        // The driver's default fetches the new row id with an extra query; the writer's settings do not.
+                        assertThat(keys.next()).as("generated keys fetched, writer settings: " + ours).isEqualTo(!ours);
+                    }
+                }
+            }
         }
     }
 }
