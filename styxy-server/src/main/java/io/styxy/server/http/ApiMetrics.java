@@ -118,7 +118,9 @@ public final class ApiMetrics implements Consumer<EngineEvent> {
     public void accept(EngineEvent event) {
         switch (event) {
             case EngineEvent.LeaseGranted g -> {
-                lastStoreSuccess = g.lease().createdAt();
+                // The same clock as storeFailed(): the lease's own time comes from the engine's clock, which
+                // need not agree with this one, and the two are compared.
+                lastStoreSuccess = Instant.now();
                 increment("styxy_leases_granted_total", "service_type", g.lease().serviceType(), "origin",
                         g.lease().origin().name().toLowerCase(Locale.ROOT));
             }
