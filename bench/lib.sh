@@ -58,7 +58,7 @@ start_daemon() {
   rm -f "$home/daemon.json"
   # shellcheck disable=SC2086
   env -u LD_PRELOAD -u STYXY_DAEMON_PORT STYXY_DISABLE_REASSIGN=1 \
-    "$JAVA" $STYXY_BENCH_DAEMON_OPTS --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
+    "$JAVA" $STYXY_BENCH_DAEMON_OPTS --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server \
     -p "$STYXY_BENCH_MODULES" -m io.styxy.server/io.styxy.server.daemon.DaemonMain \
     --home "$home" --port 0 --socket "$home/styxy.sock" >>"$home/daemon.out" 2>&1 &
   DAEMON_PID=$!

@@ -15,7 +15,7 @@ OPTS="$(grep -v '^#' "$ROOT/styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm
 AOT="$ROOT/styxy-server/target/styxy-daemon.aot"
 [ -f "$AOT" ] && OPTS="$OPTS -XX:AOTCache=$AOT -Xlog:aot*=error,cds*=error"
 # shellcheck disable=SC2086
-"$JAVA" $OPTS ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink \
+"$JAVA" $OPTS ${STYXY_BENCH_EXTRA_JVM:-} --enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server \
   -p "$ROOT/styxy-server/target/modules" -m io.styxy.server/io.styxy.server.daemon.DaemonMain \
   --home "$HOME_DIR" --port 0 --socket "$HOME_DIR/styxy.sock" > "$HOME_DIR/daemon.out" 2>&1 &
 PID=$!

@@ -29,7 +29,7 @@ final class DaemonCommands {
     static final String AOT_CACHE = "styxy-daemon.aot";
     /** The modules of the daemon that call native code (sqlite-jdbc, the netlink observer). */
     static final String NATIVE_ACCESS =
-            "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink";
+            "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server";
     /** The daemon's exit code when another daemon holds the lock. */
     static final int DAEMON_ALREADY_RUNNING = 3;
 

@@ -1,6 +1,8 @@
 package io.styxy.bench;
 
 import io.styxy.api.Protocol;
+import io.styxy.server.engine.PortProbe;
+import io.styxy.server.os.PortProbes;
 import io.styxy.server.os.SocketPortProbe;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -9,6 +11,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -21,27 +24,34 @@ import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One candidate check with the real bind probe ({@link SocketPortProbe#canBind}: 0.0.0.0, ::, 127.0.0.1, ::1 in
- * turn). {@code free}: a port nobody holds, so all four binds run (the worst case). {@code busy}: a port with a
+ * One candidate check with the real bind probe (0.0.0.0, ::, 127.0.0.1, ::1 in turn): {@code probe=system} is the
+ * one the daemon uses ({@link PortProbes#best()}: the system calls through the foreign-function API),
+ * {@code probe=jdk} the JDK-channel one it falls back to ({@link SocketPortProbe}). {@code free}: a port nobody holds, so all four binds run (the worst case). {@code busy}: a port with a
  * listener on 0.0.0.0, refused at the first bind. Goal: at most 50 µs per check; {@link CpuTime} gives the CPU
  * time per check beside the wall-clock average.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m"})
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseSerialGC", "-Xmx256m", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ProbeBench {
 
-    private SocketPortProbe probe;
+    @Param({"system", "jdk"})
+    public String probeKind;
+
+    private PortProbe probe;
     private int freePort;
     private ServerSocketChannel listener;
     private int busyPort;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        probe = new SocketPortProbe();
+        probe = probeKind.equals("jdk") ? new SocketPortProbe() : PortProbes.best();
+        if (probeKind.equals("system") && probe instanceof SocketPortProbe) {
+            throw new IllegalStateException("the system-call probe could not be linked here");
+        }
         try (ServerSocketChannel c = ServerSocketChannel.open()) {
             c.bind(new InetSocketAddress("0.0.0.0", 0));
             freePort = c.socket().getLocalPort();

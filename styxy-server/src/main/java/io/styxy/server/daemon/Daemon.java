@@ -20,7 +20,7 @@ import io.styxy.server.http.HttpApi;
 import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
-import io.styxy.server.os.SocketPortProbe;
+import io.styxy.server.os.PortProbes;
 import io.styxy.server.plugins.PluginReport;
 import io.styxy.server.plugins.Plugins;
 import io.styxy.server.store.Durability;
@@ -161,7 +161,7 @@ public final class Daemon implements AutoCloseable {
                     .withEphemeralRange(ephemeral).withHeartbeat(config.heartbeatInterval(),
                             config.missedHeartbeats());
             Engine engine = new Engine(new ServiceTypeCatalog(catalog), settings, InstantSource.system(),
-                    new ProcfsProcessTable(), new SocketPortProbe(), observers, store,
+                    new ProcfsProcessTable(), PortProbes.best(), observers, store,
                     new ConfigFileTypeWriter(state, audit));
             engineRef.set(engine);
             observers.start();

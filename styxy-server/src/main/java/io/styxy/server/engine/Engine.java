@@ -398,7 +398,8 @@ public final class Engine {
         ServiceType type = catalog.find(serviceType).orElseThrow(() -> unknownType(serviceType));
         List<Integer> found = new ArrayList<>();
         Protocol protocol = Protocol.TCP;
-        for (int port : candidates(type, AllocationRequest.of(type.name()), Set.of())) {
+        CandidateWalk walk = candidates(type, AllocationRequest.of(type.name()), Set.of());
+        for (int port = walk.nextPort(); port >= 0; port = walk.nextPort()) {
             if (found.size() == count) {
                 break;
             }
@@ -632,7 +633,8 @@ public final class Engine {
 
     private Allocation grantShared(Placement p, Allocation.AutoRange autoRange) {
         AllocationRequest request = p.request();
-        for (int port : candidates(p.type(), request, p.excluded())) {
+        CandidateWalk walk = candidates(p.type(), request, p.excluded());
+        for (int port = walk.nextPort(); port >= 0; port = walk.nextPort()) {
             if (!reserve(port, request.preferredPort())) {
                 continue;
             }
@@ -670,7 +672,8 @@ public final class Engine {
                     return new Allocation.SingletonHeld(existing);
                 }
             }
-            for (int port : candidates(p.type(), request, p.excluded())) {
+            CandidateWalk walk = candidates(p.type(), request, p.excluded());
+            for (int port = walk.nextPort(); port >= 0; port = walk.nextPort()) {
                 if (!claimable(port, request.preferredPort()) || !osFree(port, request.protocol())) {
                     continue;
                 }
@@ -714,70 +717,71 @@ public final class Engine {
      * Candidate order: requested port → stable hash point onward, or the type's preferred ports → the range.
      * Walked lazily: most requests stop at the first candidate, so no list of the whole range is built.
      */
-    private Iterable<Integer> candidates(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
-        return () -> new CandidateWalk(type, request, excluded);
+    private static CandidateWalk candidates(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
+        return new CandidateWalk(type, request, excluded);
     }
 
-    /** One walk over the candidates of a request, each port once, skipping excluded and privileged ports. */
-    private static final class CandidateWalk implements java.util.Iterator<Integer> {
+    /**
+     * One walk over the candidates of a request, each port once, skipping excluded and privileged ports. Ports stay
+     * {@code int}s: a conflict walks past every port its process already holds, and boxing each one was a tenth of
+     * the garbage of a reassignment.
+     */
+    private static final class CandidateWalk {
 
-        private final Integer requested;
+        private final int requested;
         private final List<Integer> preferred;
         private final PortRange range;
         private final Set<Integer> excluded;
-        private final boolean stable;
         private final int offset;
         private int preferredIndex;
         private int rangeIndex;
         private boolean requestedDone;
-        private int next = -1;
 
         CandidateWalk(ServiceType type, AllocationRequest request, Set<Integer> excluded) {
-            this.requested = request.preferredPort();
+            Integer asked = request.preferredPort();
+            this.requested = asked == null ? -1 : asked;
             this.range = type.range();
-            this.stable = request.stable();
+            boolean stable = request.stable();
             this.preferred = stable ? List.of() : type.preferredPorts();
             this.excluded = excluded;
             this.offset = stable ? Math.floorMod(stableHash(request.projectPath() + '\0' + request.serviceName()),
                     range.size()) : 0;
-            this.requestedDone = requested == null;
+            this.requestedDone = asked == null;
         }
 
-        @Override
-        public boolean hasNext() {
-            while (next < 0) {
+        /** The next candidate, or -1 when the walk is over. */
+        int nextPort() {
+            while (true) {
                 int port;
                 if (!requestedDone) {
                     requestedDone = true;
                     port = requested;
                 } else if (preferredIndex < preferred.size()) {
                     port = preferred.get(preferredIndex++);
-                    if (requested != null && port == requested) {
+                    if (port == requested) {
                         continue;
                     }
                 } else if (rangeIndex < range.size()) {
                     port = range.start() + (offset + rangeIndex++) % range.size();
-                    if ((requested != null && port == requested) || preferred.contains(port)) {
+                    if (port == requested || isPreferred(port)) {
                         continue;
                     }
                 } else {
-                    return false;
+                    return -1;
                 }
-                if (port >= MIN_PORT && !excluded.contains(port)) {
-                    next = port;
+                if (port >= MIN_PORT && (excluded.isEmpty() || !excluded.contains(port))) {
+                    return port;
                 }
             }
-            return true;
         }
 
-        @Override
-        public Integer next() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
+        private boolean isPreferred(int port) {
+            for (int i = 0; i < preferred.size(); i++) {
+                if (preferred.get(i) == port) {
+                    return true;
+                }
             }
-            int port = next;
-            next = -1;
-            return port;
+            return false;
         }
     }
 
@@ -793,10 +797,11 @@ public final class Engine {
 
     /** Under the lock: nobody leases, reserves, quarantines or holds (for someone else) this port. */
     private boolean claimable(int port, Integer requestedPort) {
-        if (byPort.containsKey(port) || reserved.contains(port) || quarantine.containsKey(port)) {
+        Integer key = port; // boxed once for the four look-ups (ports above 127 are not cached)
+        if (byPort.containsKey(key) || reserved.contains(key) || quarantine.containsKey(key)) {
             return false;
         }
-        Instant hold = holds.get(port);
+        Instant hold = holds.isEmpty() ? null : holds.get(key);
         boolean heldForOthers = hold != null && hold.isAfter(clock.instant())
                 && (requestedPort == null || requestedPort != port);
         return !heldForOthers;

@@ -41,7 +41,7 @@ class AotCacheIT {
                 .resolve("styxy-cli/src/main/resources/io/styxy/cli/daemon.jvm-options");
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("styxy.java", "java"), "@" + options,
                 "-XX:AOTCache=" + cache, "-XX:AOTMode=on",
-                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
+                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server",
                 "-p", modules.toString(), "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
         Path out = home.resolveSibling(home.getFileName() + ".out");

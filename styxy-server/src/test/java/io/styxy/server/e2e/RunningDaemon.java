@@ -41,7 +41,7 @@ public final class RunningDaemon implements AutoCloseable {
     public static List<String> command(Path home, String... extra) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("styxy.java", "java"),
                 "-XX:+UseSerialGC", "-Xms16m", "-Xmx96m", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
+                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server",
                 "-p", System.getProperty("styxy.modules", "target/modules"),
                 "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));

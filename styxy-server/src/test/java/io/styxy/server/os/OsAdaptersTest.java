@@ -3,7 +3,10 @@ package io.styxy.server.os;
 import io.styxy.api.Protocol;
 import io.styxy.server.engine.Owner;
 import io.styxy.server.engine.ProcessInfo;
+import io.styxy.server.engine.PortProbe;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -19,7 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OsAdaptersTest {
 
     private final ProcfsProcessTable processes = new ProcfsProcessTable();
-    private final SocketPortProbe probe = new SocketPortProbe();
 
     @Test
     void findsARunningProcessWithItsStartTimeAndForgetsItWhenItExits() throws Exception {
@@ -56,6 +58,11 @@ class OsAdaptersTest {
         assertThat(table.isAlive(new Owner(42, 987_654_321L))).isTrue();
         assertThat(table.isAlive(new Owner(43, 987_654_321L))).as("a zombie is dead").isFalse();
         assertThat(table.find(44)).as("a truncated stat").isEmpty();
+        java.nio.file.Files.write(fakeProc.resolve("42/cmdline"), "node\0server.js\0--port\0003000\0".getBytes());
+        assertThat(table.find(42).orElseThrow().commandLine()).isEqualTo("node server.js --port 3000");
+        java.nio.file.Files.write(fakeProc.resolve("42/cmdline"), ("java\0" + "x".repeat(10_000) + "\0").getBytes());
+        assertThat(table.find(42).orElseThrow().commandLine()).as("cut after %d bytes",
+                ProcfsProcessTable.MAX_COMMAND_LINE).hasSize(ProcfsProcessTable.MAX_COMMAND_LINE).startsWith("java x");
 
         // The real file of this very process, against a plain split of it.
         long self = ProcessHandle.current().pid();
@@ -64,31 +71,89 @@ class OsAdaptersTest {
         assertThat(processes.find(self).orElseThrow().startTime()).isEqualTo(Long.parseLong(rest[19]));
     }
 
-    @Test
-    void theProbeSeesAListenerOnEachOfTheFourAddresses() throws IOException {
+    /** Both probes: the daemon's ({@link NativePortProbe}) and the one it falls back to. */
+    static List<PortProbe> probes() {
+        return List.of(new SocketPortProbe(), new NativePortProbe());
+    }
+
+    @ParameterizedTest
+    @MethodSource("probes")
+    void theProbeSeesAListenerOnEachOfTheFourAddresses(PortProbe probe) throws IOException {
         for (String address : List.of("127.0.0.1", "::1", "0.0.0.0", "::")) {
             try (ServerSocket server = new ServerSocket()) {
                 server.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
                 int port = server.getLocalPort();
                 assertThat(probe.canBind(port, Protocol.TCP)).as("TCP listener on %s", address).isFalse();
+                assertThat(probe.canBind(port, Protocol.UDP)).as("UDP, TCP listener on %s", address).isTrue();
             }
         }
     }
 
-    @Test
-    void theProbeSeesUdpSocketsForUdp() throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0))) {
-            assertThat(probe.canBind(socket.getLocalPort(), Protocol.UDP)).isFalse();
+    @ParameterizedTest
+    @MethodSource("probes")
+    void theProbeSeesUdpSocketsForUdp(PortProbe probe) throws IOException {
+        for (String address : List.of("127.0.0.1", "::1")) {
+            try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), 0))) {
+                assertThat(probe.canBind(socket.getLocalPort(), Protocol.UDP)).as("UDP socket on %s", address)
+                        .isFalse();
+            }
         }
     }
 
-    @Test
-    void aFreePortIsBindable() throws IOException {
+    @ParameterizedTest
+    @MethodSource("probes")
+    void aFreePortIsBindableAndStaysFree(PortProbe probe) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         assertThat(probe.canBind(port, Protocol.TCP)).isTrue();
+        assertThat(probe.canBind(port, Protocol.UDP)).isTrue();
+        assertThat(probe.canBind(port, Protocol.TCP)).as("the probe closed its own sockets").isTrue();
+        try (ServerSocket s = new ServerSocket(port)) {
+            assertThat(s.getLocalPort()).as("a server can take the port after the probe").isEqualTo(port);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("probes")
+    void aBoundButNotListeningTcpSocketMakesThePortBusy(PortProbe probe) throws IOException {
+        // bind() alone, as a server between its bind and its listen: the port is taken for a listener.
+        try (java.nio.channels.SocketChannel bound = java.nio.channels.SocketChannel.open()) {
+            bound.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int port = ((InetSocketAddress) bound.getLocalAddress()).getPort();
+            assertThat(probe.canBind(port, Protocol.TCP)).isFalse();
+        }
+    }
+
+    @Test
+    void bothProbesAnswerTheSameForEveryPortOfARangeWithListenersInIt() throws IOException {
+        List<ServerSocket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                held.add(new ServerSocket(0, 1, InetAddress.getByName(i % 2 == 0 ? "127.0.0.1" : "::1")));
+            }
+            SocketPortProbe jdk = new SocketPortProbe();
+            NativePortProbe sys = new NativePortProbe();
+            int busy = 0;
+            for (ServerSocket s : held) {
+                for (int port = s.getLocalPort() - 2; port <= s.getLocalPort() + 2; port++) {
+                    boolean expected = jdk.canBind(port, Protocol.TCP);
+                    assertThat(sys.canBind(port, Protocol.TCP)).as("port %d", port).isEqualTo(expected);
+                    busy += expected ? 0 : 1;
+                }
+            }
+            assertThat(busy).as("every held port is busy for both").isGreaterThanOrEqualTo(held.size());
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void theDaemonGetsTheSystemCallProbeWhereNativeAccessIsEnabled() {
+        assertThat(PortProbes.best()).isInstanceOf(NativePortProbe.class);
     }
 
     @Test

@@ -60,7 +60,7 @@ public final class BenchDaemon implements AutoCloseable {
         if (System.getenv("STYXY_BENCH_DAEMON_OPTS") == null && Files.isRegularFile(aot)) {
             cmd.addAll(List.of("-XX:AOTCache=" + aot, "-Xlog:aot*=error,cds*=error"));
         }
-        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink", "-p", modules,
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server", "-p", modules,
                 "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
         return cmd;

@@ -49,7 +49,7 @@ final class DaemonProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink",
+                "--enable-native-access=ALL-UNNAMED,org.xerial.sqlitejdbc,io.styxy.observers.netlink,io.styxy.server",
                 "-p", modules.toString(), "-m", "io.styxy.server/io.styxy.server.daemon.DaemonMain",
                 "--home", home.toString(), "--port", "0", "--socket", home.resolve("styxy.sock").toString()));
         command.addAll(List.of(extra));
