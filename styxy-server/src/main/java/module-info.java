@@ -17,7 +17,6 @@ module io.styxy.server {
     requires io.helidon.metrics.api;
     requires com.fasterxml.jackson.databind;
     requires java.sql;
-    requires jdk.net;
     requires org.xerial.sqlitejdbc;
 
     uses io.styxy.api.spi.ServiceTypeProvider;

@@ -209,6 +209,82 @@ class UnixSocketServerTest {
     }
 
     @Test
+    void moreLongLivedConnectionsThanWaitingThreadsAreAllServedAndNewOnesStillAnswered() throws Exception {
+        java.util.List<Client> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                Client c = Client.connect(socket);
+                held.add(c);
+                assertThat(c.ask("PING")).as("connection %d", i).isEqualTo("OK pong version=1");
+            }
+            assertThat(server.connections()).isEqualTo(12);
+            for (Client c : held) {
+                assertThat(c.ask("CHECK port=3000")).isEqualTo("OK port=3000 available=true");
+            }
+            try (Client fresh = Client.connect(socket)) {
+                assertThat(fresh.ask("PING")).isEqualTo("OK pong version=1");
+            }
+        } finally {
+            for (Client c : held) {
+                c.close();
+            }
+        }
+        // The threads started for them end with them: back to the four that wait at the door.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (serverThreads() > 4 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(serverThreads()).isEqualTo(4);
+        assertThat(server.connections()).isZero();
+    }
+
+    private static long serverThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().matches("styxy-unix-\\d+")).count();
+    }
+
+    @Test
+    void thePeerIsWhatTheKernelSaysItIs() throws IOException {
+        server.close();
+        java.util.concurrent.atomic.AtomicReference<UnixSocketServer.Peer> seen =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        server = UnixSocketServer.start(socket, new LineProtocol(engine, null), Duration.ofSeconds(30),
+                peer -> seen.compareAndSet(null, peer) || true);
+        try (Client c = Client.connect(socket)) {
+            assertThat(c.ask("PING")).isEqualTo("OK pong version=1");
+        }
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+        assertThat(seen.get()).isEqualTo(new UnixSocketServer.Peer(ProcessHandle.current().pid(), uid,
+                (Integer) Files.getAttribute(dir, "unix:gid")));
+    }
+
+    @Test
+    void closingEndsOpenConnectionsAndStopsAnswering() throws IOException {
+        Client open = Client.connect(socket);
+        try {
+            assertThat(open.ask("PING")).isEqualTo("OK pong version=1");
+            server.close();
+            assertThat(open.in().readLine()).as("the open connection ends").isNull();
+        } finally {
+            open.close();
+        }
+        assertThat(socket).doesNotExist();
+        assertThatThrownBy(() -> Client.connect(socket)).isInstanceOf(IOException.class);
+        server = null;
+    }
+
+    @Test
+    void aSocketPathTooLongForTheKernelIsAClearError() {
+        server.close();
+        server = null;
+        Path deep = dir.resolve("d".repeat(100)).resolve("styxy.sock");
+        assertThatThrownBy(() -> {
+            Files.createDirectories(deep.getParent());
+            UnixSocketServer.start(deep, new LineProtocol(engine, null), Duration.ofSeconds(1));
+        }).isInstanceOf(IOException.class).hasMessageContaining("at most 107").hasMessageContaining("STYXY_SOCKET");
+    }
+
+    @Test
     void closingRemovesTheSocketFile() {
         server.close();
         assertThat(socket).doesNotExist();
