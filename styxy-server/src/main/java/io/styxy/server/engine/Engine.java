@@ -45,7 +45,6 @@ public final class Engine {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,100}");
     private static final Pattern INSTANCE = Pattern.compile("[a-zA-Z0-9_.:-]{1,100}");
     /** Compiled once: a conflict names its owner after the process, and compiling per call showed in profiles. */
-    private static final Pattern NOT_NAME_CHAR = Pattern.compile("[^a-zA-Z0-9_.-]");
     private static final int MAX_PATH = 1000;
     private static final int MIN_PORT = 1024;
 
@@ -1104,8 +1103,16 @@ public final class Engine {
 
     /** A process name made fit to name a lease's owner (other characters become '-'), or null when empty. */
     public static String ownerNameOf(String processName) {
-        String cleaned = NOT_NAME_CHAR.matcher(processName).replaceAll("-");
-        return cleaned.isEmpty() ? null : truncate(cleaned, 100);
+        // A loop, not a regular expression: this runs on every conflict, where less code means less to compile.
+        StringBuilder name = new StringBuilder(Math.min(processName.length(), 100));
+        for (int i = 0; i < processName.length(); ) {
+            int c = processName.codePointAt(i);
+            i += Character.charCount(c);
+            boolean kept = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '_' || c == '.' || c == '-';
+            name.append(kept ? (char) c : '-');
+        }
+        return name.isEmpty() ? null : truncate(name.toString(), 100);
     }
 
     static String truncate(String s, int max) {

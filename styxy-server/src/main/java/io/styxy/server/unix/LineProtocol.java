@@ -27,8 +27,6 @@ public final class LineProtocol {
     public static final int VERSION = 1;
 
     private static final Pattern DIGITS = Pattern.compile("\\d{1,10}");
-    /** Compiled once: String.split(" +") compiles its pattern on every call, i.e. on every line. */
-    private static final Pattern SPACES = Pattern.compile(" +");
     private static final Pattern UUID = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -58,7 +56,7 @@ public final class LineProtocol {
     /** Answers one line (without its newline). Never throws; the answer has no newline. */
     public String answer(String line) {
         String trimmed = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
-        String[] tokens = SPACES.split(trimmed.strip());
+        String[] tokens = tokens(trimmed.strip());
         String verb = tokens.length == 0 ? "" : tokens[0].toUpperCase(Locale.ROOT);
         String metricVerb = switch (verb) {
             case "PING", "REASSIGN", "ALLOCATE", "RELEASE", "CHECK" -> verb.toLowerCase(Locale.ROOT);
@@ -89,6 +87,26 @@ public final class LineProtocol {
             counter.accept(metricVerb, "INTERNAL");
             return err("INTERNAL", "the daemon failed to answer: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** The words of a line, split at runs of spaces (by hand: this runs for every line, a conflict's too). */
+    static String[] tokens(String line) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(6);
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && line.charAt(i) == ' ') {
+                i++;
+            }
+            int start = i;
+            while (i < n && line.charAt(i) != ' ') {
+                i++;
+            }
+            if (i > start) {
+                out.add(line.substring(start, i));
+            }
+        }
+        return out.toArray(new String[0]);
     }
 
     static String err(String code, String message) {

@@ -91,6 +91,29 @@ class AuditLogTest {
     }
 
     @Test
+    void everyKindOfFieldIsWrittenAsDataBindingWouldWriteIt() throws Exception {
+        Map<String, Object> fields = new java.util.LinkedHashMap<>();
+        fields.put("text", "quote \" backslash \\ newline \n tab \t control \u0001 é 🚀");
+        fields.put("int", 8000);
+        fields.put("long", 1L << 40);
+        fields.put("double", 1.5);
+        fields.put("bool", true);
+        fields.put("none", null);
+        fields.put("range", List.of(3000, 3099));
+        fields.put("nested", Map.of("k", "v"));
+        fields.put("big", new java.math.BigDecimal("12345678901234567890.5"));
+        try (AuditLog log = new AuditLog(dir.resolve("audit.log"))) {
+            log.record("KINDS", fields);
+        }
+        String line = Files.readAllLines(dir.resolve("audit.log")).get(0);
+        Map<String, Object> expected = new java.util.LinkedHashMap<>();
+        expected.put("timestamp", new ObjectMapper().readTree(line).get("timestamp").asText());
+        expected.put("action", "KINDS");
+        expected.putAll(fields);
+        assertThat(line).isEqualTo(new ObjectMapper().writeValueAsString(expected));
+    }
+
+    @Test
     void anEntryAfterCloseStaysInMemoryAndNeverThrows() throws Exception {
         Path file = dir.resolve("audit.log");
         AuditLog log = new AuditLog(file);

@@ -51,6 +51,16 @@ class LineProtocolTest {
     }
 
     @Test
+    void wordsAreSplitAtRunsOfSpacesAndAnEmptyLineIsRefused() {
+        assertThat(protocol.answer("   PING   ")).isEqualTo("OK pong version=1");
+        assertThat(protocol.answer("CHECK    port=3000  ")).isEqualTo("OK port=3000 available=true");
+        assertThat(LineProtocol.tokens(" a  b=c   d ")).containsExactly("a", "b=c", "d");
+        assertThat(LineProtocol.tokens("")).isEmpty();
+        assertThat(protocol.answer("    ")).startsWith("ERR code=BAD_REQUEST empty line");
+        assertThat(protocol.answer("")).startsWith("ERR code=BAD_REQUEST empty line");
+    }
+
+    @Test
     void reassignLeasesAPortOfTheSameTypeToThePid() {
         fx.processes.start(777, 12345, "uvicorn main:app --port 8000");
         String answer = protocol.answer("REASSIGN pid=777 port=8000 proto=tcp");
