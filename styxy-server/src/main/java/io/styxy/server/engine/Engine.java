@@ -44,7 +44,6 @@ public final class Engine {
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,100}");
     private static final Pattern INSTANCE = Pattern.compile("[a-zA-Z0-9_.:-]{1,100}");
-    /** Compiled once: a conflict names its owner after the process, and compiling per call showed in profiles. */
     private static final int MAX_PATH = 1000;
     private static final int MIN_PORT = 1024;
 

@@ -178,7 +178,9 @@ public final class UnixSocketServer implements AutoCloseable {
                     continue;
                 }
                 if (!register(fd)) {
-                    io.writeQuietly(fd, LineProtocol.err("UNAVAILABLE", "too many connections") + "\n");
+                    if (!closed) {
+                        io.writeQuietly(fd, LineProtocol.err("UNAVAILABLE", "too many connections") + "\n");
+                    }
                     unregisterAndClose(fd, calls, false);
                     continue;
                 }
@@ -187,6 +189,8 @@ public final class UnixSocketServer implements AutoCloseable {
                 }
                 try {
                     serve(fd, io);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "styxy: Unix socket connection failed: " + e);
                 } finally {
                     unregisterAndClose(fd, calls, true);
                 }
