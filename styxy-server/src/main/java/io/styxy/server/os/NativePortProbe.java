@@ -70,25 +70,31 @@ final class NativePortProbe implements PortProbe {
         one = Arena.global().allocateFrom(i, 1);
         zero = Arena.global().allocateFrom(i, 0);
         // A machine without IPv6 (no ::1) cannot host an IPv6 listener either; probing it would fail every port.
-        targets = bindsOnce(LOOPBACK6, 0, Protocol.TCP)
-                ? List.of(ANY4, ANY6, LOOPBACK4, LOOPBACK6)
-                : List.of(ANY4, LOOPBACK4);
+        try (Arena arena = Arena.ofConfined()) {
+            targets = bindsOnce(arena.allocate(SOCKADDR_IN6, 4), LOOPBACK6, 0, Protocol.TCP)
+                    ? List.of(ANY4, ANY6, LOOPBACK4, LOOPBACK6)
+                    : List.of(ANY4, LOOPBACK4);
+        }
     }
 
     @Override
     public boolean canBind(int port, Protocol protocol) {
-        for (Target target : targets) {
-            if (!bindsOnce(target, port, protocol)) {
-                return false;
+        try (Arena arena = Arena.ofConfined()) { // one for the four addresses: its memory is the whole cost
+            MemorySegment address = arena.allocate(SOCKADDR_IN6, 4);
+            for (Target target : targets) {
+                if (!bindsOnce(address, target, port, protocol)) {
+                    return false;
+                }
             }
+            return true;
         }
-        return true;
     }
 
-    private boolean bindsOnce(Target target, int port, Protocol protocol) {
+    /** Binds a fresh socket to the target address and port, then closes it; the address goes into {@code scratch}. */
+    private boolean bindsOnce(MemorySegment scratch, Target target, int port, Protocol protocol) {
         boolean tcp = protocol == Protocol.TCP;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment address = sockaddr(arena, target, port);
+        try {
+            MemorySegment address = sockaddr(scratch, target, port);
             int fd = (int) socket.invokeExact(target.family(), (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
             if (fd < 0) {
                 return false;
@@ -107,10 +113,13 @@ final class NativePortProbe implements PortProbe {
         }
     }
 
-    /** A {@code sockaddr_in} or {@code sockaddr_in6}: family in host order, port in network order, then the address. */
-    private static MemorySegment sockaddr(Arena arena, Target target, int port) {
+    /**
+     * A {@code sockaddr_in} or {@code sockaddr_in6} written over {@code scratch} (zeroed first): family in host order,
+     * port in network order, then the address.
+     */
+    private static MemorySegment sockaddr(MemorySegment scratch, Target target, int port) {
         boolean v6 = target.family() == AF_INET6;
-        MemorySegment s = arena.allocate(v6 ? SOCKADDR_IN6 : SOCKADDR_IN, 4);
+        MemorySegment s = scratch.asSlice(0, v6 ? SOCKADDR_IN6 : SOCKADDR_IN).fill((byte) 0);
         s.set(ValueLayout.JAVA_SHORT, 0, (short) target.family());
         s.set(PORT, 2, (short) port);
         MemorySegment.copy(target.address(), 0, s, ValueLayout.JAVA_BYTE, v6 ? 8 : 4, target.address().length);

@@ -179,7 +179,7 @@ public final class UnixSocketServer implements AutoCloseable {
                 }
                 if (!register(fd)) {
                     if (!closed) {
-                        io.writeQuietly(fd, LineProtocol.err("UNAVAILABLE", "too many connections") + "\n");
+                        io.write(fd, LineProtocol.err("UNAVAILABLE", "too many connections") + "\n");
                     }
                     unregisterAndClose(fd, calls, false);
                     continue;
@@ -280,7 +280,7 @@ public final class UnixSocketServer implements AutoCloseable {
      * a bound) before closing, so the client reads the answer instead of a connection reset.
      */
     private static void refuseLongLine(int fd, Connection io) {
-        io.writeQuietly(fd, LineProtocol.err("BAD_REQUEST", "line longer than " + LineProtocol.MAX_LINE
+        io.write(fd, LineProtocol.err("BAD_REQUEST", "line longer than " + LineProtocol.MAX_LINE
                 + " bytes; the connection is closed") + "\n");
         io.calls.shutdownOutput(fd);
         long dropped = 0;
@@ -341,10 +341,6 @@ public final class UnixSocketServer implements AutoCloseable {
                 sent += n;
             }
             return true;
-        }
-
-        void writeQuietly(int fd, String text) {
-            write(fd, text);
         }
     }
 
