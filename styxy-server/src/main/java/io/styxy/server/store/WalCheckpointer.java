@@ -40,6 +40,12 @@ import java.util.logging.Logger;
  * {@link #RESTART_FRAMES} frames long, a second, short round therefore runs after the background one while commits
  * are held off (the store's commit lock): only the frames written during the first round are left, a copy of a few
  * pages, and then the WAL starts afresh.
+ *
+ * <p>How long the WAL grows before that depends on how long the background round takes, and its fsyncs are as slow
+ * as the disk is at that moment: a writer committing back to back grew it to 33–62 MB instead of a few MB when they
+ * were. So committers wait (their batches queue for the store's writer) once {@link #MAX_BACKLOG} commits were made
+ * since the last round, until the next round ends: the WAL stays bounded by commits, not by disk latency. Not while
+ * the last round failed: a database that cannot be checkpointed must still take changes.
  */
 final class WalCheckpointer implements AutoCloseable {
 
@@ -54,6 +60,8 @@ final class WalCheckpointer implements AutoCloseable {
      */
     static final int RESTART_FRAMES = 1_000;
     static final long EAGER_COMMITS = 500;
+    /** Commits since the last round after which committers wait for the next one (a round is due at 500). */
+    static final long MAX_BACKLOG = 3 * EAGER_COMMITS;
 
     private final Path file;
     private final boolean syncWal;
@@ -71,9 +79,10 @@ final class WalCheckpointer implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private final Lock committing;
-    private final Runnable afterCatchUp;
+    private final Runnable afterRound;
     /** Set while the short round waits for the commit lock: committers then leave it alone instead of barging. */
     private volatile boolean waitingForCommits;
+    private volatile boolean lastRoundFailed;
     private Connection connection;
 
     /**
@@ -81,14 +90,14 @@ final class WalCheckpointer implements AutoCloseable {
      *                        flushes it every {@link #SYNC_INTERVAL_MS} ms
      * @param quietCheckpoint how long without commits before the WAL is copied into the database
      * @param committing      held by whoever commits; held here for the short catch-up round
-     * @param afterCatchUp    run after that, to hand batches that queued meanwhile to the store's writer
+     * @param afterRound      run after each round, to hand batches that queued meanwhile to the store's writer
      */
-    WalCheckpointer(Path file, boolean syncWal, Duration quietCheckpoint, Lock committing, Runnable afterCatchUp) {
+    WalCheckpointer(Path file, boolean syncWal, Duration quietCheckpoint, Lock committing, Runnable afterRound) {
         this.file = file;
         this.syncWal = syncWal;
         this.quietNanos = quietCheckpoint.toNanos();
         this.committing = committing;
-        this.afterCatchUp = afterCatchUp;
+        this.afterRound = afterRound;
         this.thread = Thread.ofPlatform().daemon().name("styxy-store-checkpoint").start(this::loop);
     }
 
@@ -153,7 +162,11 @@ final class WalCheckpointer implements AutoCloseable {
                 checkpointedAt.set(target);
                 syncedAt = target; // a checkpoint flushes the WAL first
                 checkpoints.incrementAndGet();
+                lastRoundFailed = false;
+                afterRound.run();
             } else {
+                lastRoundFailed = true; // committers must not wait for rounds that fail
+                afterRound.run();
                 sleepQuietly(); // the database is unwell; the writer reports that to callers, not us
             }
         }
@@ -182,16 +195,18 @@ final class WalCheckpointer implements AutoCloseable {
         } finally {
             committing.unlock();
         }
-        afterCatchUp.run();
     }
 
     /**
      * Whether a committer may take the commit lock now. Not while the short round waits for it: a caller that
      * commits back to back would otherwise win the lock every time (it is free for an instant between commits) and
-     * the WAL would never start afresh. The batch then waits for the writer thread, which runs after the round.
+     * the WAL would never start afresh. Nor once {@link #MAX_BACKLOG} commits were made since the last round (unless
+     * that round failed or the checkpointer is closed). The batch then waits for the writer thread, which runs after
+     * the round.
      */
     boolean mayCommit() {
-        return !waitingForCommits;
+        return !waitingForCommits
+                && (commits.get() - checkpointedAt.get() < MAX_BACKLOG || lastRoundFailed || closed);
     }
 
     /**

@@ -106,6 +106,34 @@ class WalCheckpointerTest {
     }
 
     @Test
+    void committersWaitOnlyWhileRoundsCanEndAndNeverForOnesThatFail() throws Exception {
+        // Past the backlog, commits wait for a round; a round that can end lets them go on.
+        checkpointer = new WalCheckpointer(file, true, Duration.ofMinutes(10), new ReentrantLock(), () -> { });
+        commitRows((int) WalCheckpointer.MAX_BACKLOG + 10);
+        awaitTrue(checkpointer::mayCommit, Duration.ofSeconds(10));
+        assertThat(checkpointer.checkpoints()).isPositive();
+        checkpointer.close();
+
+        // A database the checkpointer cannot even open: its rounds fail, and commits must not wait for them.
+        checkpointer = new WalCheckpointer(dir.resolve("missing/styxy.db"), true, Duration.ofMinutes(10),
+                new ReentrantLock(), () -> { });
+        for (long i = 0; i < WalCheckpointer.MAX_BACKLOG + 10; i++) {
+            checkpointer.committed();
+        }
+        awaitTrue(checkpointer::mayCommit, Duration.ofSeconds(10));
+        assertThat(checkpointer.checkpoints()).isZero();
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(condition.getAsBoolean()).isTrue();
+    }
+
+    @Test
     void withFullDurabilityEveryCommitIsSyncedAlreadySoNothingIsFlushedOnTheSide() throws Exception {
         checkpointer = new WalCheckpointer(file, false, Duration.ofMinutes(10), new ReentrantLock(), () -> { });
         commitRows(20);
