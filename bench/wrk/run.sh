@@ -27,8 +27,9 @@ rss() { awk '/VmRSS/{print $2/1024 " MB"}' /proc/$PID/status; }
 URL="http://127.0.0.1:$PORT"
 echo "daemon pid $PID port $PORT; load $(cut -d' ' -f1-3 /proc/loadavg)"
 sleep 2; echo "idle RSS after start: $(rss)"
-echo "--- warm-up (allocate+release, 15s, not counted)"
-wrk -t8 -c8 -d15s -s "$ROOT/bench/wrk/allocate-release.lua" "$URL" > /dev/null
+# 45 s: the daemon's JIT compiles only on CPU nothing else wants (STYXY_DAEMON_JIT), slower to warm under full load.
+echo "--- warm-up (allocate+release, 45s, not counted)"
+wrk -t8 -c8 -d45s -s "$ROOT/bench/wrk/allocate-release.lua" "$URL" > /dev/null
 echo "--- allocate+release, 8 connections, $DUR"
 wrk -t8 -c8 -d"$DUR" --latency -s "$ROOT/bench/wrk/allocate-release.lua" "$URL" &
 W=$!; sleep 10; echo "RSS under allocate+release load: $(rss)"; wait $W

@@ -1,9 +1,11 @@
 package io.styxy.server.daemon;
 
 import io.styxy.server.config.ConfigException;
+import io.styxy.server.os.CompilerThreads;
 
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
 
 /**
  * {@code java -m io.styxy.server/io.styxy.server.daemon.DaemonMain [--port N] [--home DIR] [--socket PATH]
@@ -17,6 +19,13 @@ public final class DaemonMain {
     }
 
     public static void main(String[] args) {
+        String jit = System.getenv("STYXY_DAEMON_JIT");
+        if (jit != null && !jit.isBlank() && !jit.equals("background") && !jit.equals("normal")) {
+            System.err.println("styxy daemon: STYXY_DAEMON_JIT must be \"background\" (the default) or \"normal\","
+                    + " got \"" + jit + "\"");
+            System.exit(2);
+            return;
+        }
         System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n");
         DaemonOptions options;
         try {
@@ -42,6 +51,7 @@ public final class DaemonMain {
             System.exit(1);
             return;
         }
+        backgroundJit(System.getenv("STYXY_DAEMON_JIT"));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
@@ -53,6 +63,22 @@ public final class DaemonMain {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Unless {@code STYXY_DAEMON_JIT=normal}: the JIT compiles only on CPU nothing else wants, so a compilation never
+     * delays an answer (see {@link CompilerThreads}). Not being able to is no reason to stop.
+     */
+    private static void backgroundJit(String setting) {
+        if ("normal".equals(setting)) {
+            return;
+        }
+        try {
+            CompilerThreads.moveToIdleClass();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            Logger.getLogger(DaemonMain.class.getName()).warning("styxy: the JIT keeps its normal priority: "
+                    + e.getMessage());
         }
     }
 }

@@ -55,12 +55,18 @@ public final class RunningDaemon implements AutoCloseable {
 
     /** Launches the daemon with its output appended to {@code out} (outside a home that may be read-only). */
     public static Process launch(Path home, Path out, String... extra) throws IOException {
+        return launch(home, out, Map.of(), extra);
+    }
+
+    /** Launches the daemon with {@code env} added to this JVM's environment. */
+    public static Process launch(Path home, Path out, Map<String, String> env, String... extra) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(home, extra))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
         pb.environment().remove("LD_PRELOAD");
         pb.environment().remove("STYXY_DAEMON_PORT");
         pb.environment().put("STYXY_DISABLE_REASSIGN", "1");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
@@ -69,6 +75,14 @@ public final class RunningDaemon implements AutoCloseable {
         Files.createDirectories(home);
         Files.deleteIfExists(home.resolve("daemon.json"));
         return attach(home, launch(home, extra), home.resolve("daemon.out"), home.resolve("daemon.json"));
+    }
+
+    /** Starts the daemon with {@code env} added to its environment and waits until it answers. */
+    public static RunningDaemon start(Path home, Map<String, String> env, String... extra) throws Exception {
+        Files.createDirectories(home);
+        Files.deleteIfExists(home.resolve("daemon.json"));
+        Path out = home.resolve("daemon.out");
+        return attach(home, launch(home, out, env, extra), out, home.resolve("daemon.json"));
     }
 
     /** Starts the daemon with its output in {@code out} (beside the home) and waits until it answers. */
