@@ -32,6 +32,7 @@ import java.util.List;
 public final class CompilerThreads {
 
     private static final int SCHED_IDLE = 5;
+    private static final int ESRCH = 3;
     private static final Path TASKS = Path.of("/proc/self/task");
     private static final VarHandle ERRNO = Linker.Option.captureStateLayout()
             .varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -42,7 +43,7 @@ public final class CompilerThreads {
     /**
      * Moves every compiler thread of this JVM to {@code SCHED_IDLE}.
      *
-     * @return how many threads were moved (0 with an interpreter-only JVM)
+     * @return how many compiler threads there were (0 with an interpreter-only JVM)
      * @throws IOException when a thread cannot be listed or moved; threads moved before stay moved
      */
     @SuppressWarnings("restricted")
@@ -59,8 +60,8 @@ public final class CompilerThreads {
             MemorySegment priorityZero = arena.allocateFrom(ValueLayout.JAVA_INT, 0);
             for (int tid : threads) {
                 int result = (int) setScheduler.invokeExact(state, tid, SCHED_IDLE, priorityZero);
-                if (result != 0) {
-                    int errno = (int) ERRNO.get(state, 0L);
+                int errno = result == 0 ? 0 : (int) ERRNO.get(state, 0L);
+                if (errno != 0 && errno != ESRCH) { // ESRCH: the thread ended since it was listed
                     throw new IOException("sched_setscheduler(" + tid + ", SCHED_IDLE) failed with errno " + errno);
                 }
             }
