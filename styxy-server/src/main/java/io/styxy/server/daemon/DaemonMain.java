@@ -11,6 +11,9 @@ import java.util.logging.Logger;
  * {@code java -m io.styxy.server/io.styxy.server.daemon.DaemonMain [--port N] [--home DIR] [--socket PATH]
  * [--observer NAME] [--plugins DIR]}. Runs until SIGTERM or SIGINT.
  *
+ * <p>{@code STYXY_DAEMON_JIT}: {@code background} (default; the JIT's threads in {@code SCHED_IDLE}) or
+ * {@code normal}.
+ *
  * <p>Exit codes: 0 clean stop, 1 failure, 2 bad options or configuration, 3 already running.
  */
 public final class DaemonMain {
@@ -51,7 +54,7 @@ public final class DaemonMain {
             System.exit(1);
             return;
         }
-        backgroundJit(System.getenv("STYXY_DAEMON_JIT"));
+        backgroundJit(jit);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
