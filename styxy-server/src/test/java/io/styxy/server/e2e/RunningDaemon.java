@@ -72,9 +72,7 @@ public final class RunningDaemon implements AutoCloseable {
 
     /** Starts the daemon and waits until it answers {@code /status}. */
     public static RunningDaemon start(Path home, String... extra) throws Exception {
-        Files.createDirectories(home);
-        Files.deleteIfExists(home.resolve("daemon.json"));
-        return attach(home, launch(home, extra), home.resolve("daemon.out"), home.resolve("daemon.json"));
+        return start(home, Map.of(), extra);
     }
 
     /** Starts the daemon with {@code env} added to its environment and waits until it answers. */
