@@ -15,12 +15,10 @@ module io.styxy.server {
     requires io.helidon.webserver.observe.metrics;
     requires io.helidon.health;
     requires io.helidon.metrics.api;
-    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.core;
     requires java.sql;
     requires org.xerial.sqlitejdbc;
 
     uses io.styxy.api.spi.ServiceTypeProvider;
     uses io.styxy.api.spi.PortObserverProvider;
-
-    opens io.styxy.server.config to com.fasterxml.jackson.databind;
 }

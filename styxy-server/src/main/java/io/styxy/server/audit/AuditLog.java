@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import io.styxy.server.json.JsonValues;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -40,11 +41,11 @@ public final class AuditLog implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
     /**
-     * Entries are flat maps of strings and numbers, written with Jackson's streaming generator: the data-binding
-     * serializers were the largest share of what the JIT compiled while conflicts were being answered.
+     * Entries are flat maps of strings and numbers, written with Jackson's streaming generator
+     * ({@link JsonValues#write}); the HTTP side writes the same way.
      */
     private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8) // 🚀 as itself, as the HTTP side writes it
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8) // 🚀 as itself, as JsonValues writes it
             .build();
     private static final long ROTATE_AT = 10L * 1024 * 1024;
     private static final int KEEP_FILES = 5;
@@ -241,7 +242,7 @@ public final class AuditLog implements AutoCloseable {
             for (Map<String, Object> entry : entries) {
                 int mark = batch.size();
                 try (JsonGenerator g = JSON.createGenerator(new NoClose(batch), JsonEncoding.UTF8)) {
-                    writeValue(g, entry);
+                    JsonValues.write(g, entry);
                 }
                 batch.write('\n');
                 int line = batch.size() - mark;
@@ -254,39 +255,6 @@ public final class AuditLog implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             closeQuietly();
             LOG.log(Level.WARNING, "styxy: cannot write the audit log " + file + ": " + e.getMessage());
-        }
-    }
-
-    /** Strings, numbers, booleans and null as themselves, maps as objects, collections as arrays, the rest as text. */
-    static void writeValue(JsonGenerator g, Object value) throws IOException {
-        switch (value) {
-            case null -> g.writeNull();
-            case String s -> g.writeString(s);
-            case Integer i -> g.writeNumber(i);
-            case Long l -> g.writeNumber(l);
-            case Short s -> g.writeNumber(s);
-            case Double d -> g.writeNumber(d);
-            case Float f -> g.writeNumber(f);
-            case java.math.BigDecimal d -> g.writeNumber(d);
-            case java.math.BigInteger i -> g.writeNumber(i);
-            case Boolean b -> g.writeBoolean(b);
-            case Map<?, ?> map -> {
-                g.writeStartObject();
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    g.writeFieldName(String.valueOf(e.getKey()));
-                    writeValue(g, e.getValue());
-                }
-                g.writeEndObject();
-            }
-            case Iterable<?> items -> {
-                g.writeStartArray();
-                for (Object item : items) {
-                    writeValue(g, item);
-                }
-                g.writeEndArray();
-            }
-            case Enum<?> e -> g.writeString(e.name());
-            default -> g.writeString(value.toString());
         }
     }
 

@@ -1,11 +1,10 @@
 package io.styxy.server.config;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.styxy.api.PortRange;
 import io.styxy.api.ServiceType;
 import io.styxy.server.audit.AuditLog;
 import io.styxy.server.engine.ServiceTypeWriter;
+import io.styxy.server.json.JsonValues;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +24,6 @@ import java.util.stream.Stream;
  */
 public final class ConfigFileTypeWriter implements ServiceTypeWriter {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int KEPT_BACKUPS = 10;
 
     private final StateDir state;
@@ -40,13 +38,12 @@ public final class ConfigFileTypeWriter implements ServiceTypeWriter {
     public synchronized void persistAutoType(ServiceType type, PortRange previous) {
         Path file = state.configFile();
         try {
-            JsonNode root = Files.exists(file) ? JSON.readTree(file.toFile()) : null;
+            Object root = Files.exists(file) ? JsonValues.parse(Files.readAllBytes(file)) : null;
             if (root != null) {
                 backup(file);
             }
             String now = Instant.now().toString();
-            String text = JSON.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(UserConfig.withServiceType(root, type, now));
+            String text = JsonValues.prettyText(UserConfig.withServiceType(root, type, now));
             UserConfig.parse(file, text); // never write a file the daemon would refuse to read
             StateDir.writeAtomically(file, text + "\n");
         } catch (IOException e) {

@@ -1,14 +1,12 @@
 package io.styxy.server.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.styxy.api.InstanceBehavior;
 import io.styxy.api.PortRange;
 import io.styxy.api.ServiceType;
 import io.styxy.server.engine.AutoRangePolicy;
 import io.styxy.server.engine.CatalogEntry;
+import io.styxy.server.json.JsonValues;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +35,8 @@ import java.util.Map;
  */
 public final class UserConfig {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** A key that is not in the document, told apart from one whose value is {@code null}. */
+    private static final Object MISSING = new Object();
 
     /** One user entry under {@code service_types}; null fields keep the built-in value. */
     public record TypeOverride(String name, PortRange range, List<Integer> preferredPorts, InstanceBehavior behavior,
@@ -81,27 +79,28 @@ public final class UserConfig {
     }
 
     public static UserConfig parse(Path file, String text) throws ConfigException {
-        JsonNode root;
+        Object document;
         try {
-            root = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+            document = text.isBlank() ? Map.of() : JsonValues.parse(text);
         } catch (JsonProcessingException e) {
             throw new ConfigException(file + ": is not valid JSON (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage()
                     + "; fix the syntax or move the file away");
         }
-        if (!root.isObject()) {
+        Map<String, Object> root = JsonValues.asObject(document);
+        if (root == null) {
             throw new ConfigException(file + ": the top level must be a JSON object");
         }
         Reader r = new Reader(file);
-        Map<String, TypeOverride> types = r.serviceTypes(root.path("service_types"));
-        AutoRangePolicy auto = r.autoRanges(root.path("auto_allocation"), root.path("auto_allocation_rules"));
-        String durability = r.durability(root.path("durability"));
-        String observer = r.optionalText(root.path("observer"), "observer");
-        JsonNode inst = root.path("instances");
-        int interval = r.intInRange(inst.path("heartbeat_interval_seconds"), "instances.heartbeat_interval_seconds",
+        Map<String, TypeOverride> types = r.serviceTypes(path(root, "service_types"));
+        AutoRangePolicy auto = r.autoRanges(path(root, "auto_allocation"), path(root, "auto_allocation_rules"));
+        String durability = r.durability(path(root, "durability"));
+        String observer = r.optionalText(path(root, "observer"), "observer");
+        Object inst = path(root, "instances");
+        int interval = r.intInRange(path(inst, "heartbeat_interval_seconds"), "instances.heartbeat_interval_seconds",
                 1, 86_400, 30);
-        int missed = r.intInRange(inst.path("missed_heartbeats"), "instances.missed_heartbeats", 1, 1000, 3);
-        Map<String, String> observerOptions = r.observerOptions(root.path("observers"));
+        int missed = r.intInRange(path(inst, "missed_heartbeats"), "instances.missed_heartbeats", 1, 1000, 3);
+        Map<String, String> observerOptions = r.observerOptions(path(root, "observers"));
         return new UserConfig(file, types, auto, durability, observer, Duration.ofSeconds(interval), missed,
                 observerOptions);
     }
@@ -212,22 +211,58 @@ public final class UserConfig {
         return ports;
     }
 
-    /** Adds or replaces one service type in the file's JSON tree (used for auto-allocated types). */
-    static ObjectNode withServiceType(JsonNode root, ServiceType type, String autoAllocatedAt) {
-        ObjectNode copy = root != null && root.isObject() ? ((ObjectNode) root).deepCopy() : JSON.createObjectNode();
-        ObjectNode types = copy.has("service_types") && copy.get("service_types").isObject()
-                ? (ObjectNode) copy.get("service_types") : copy.putObject("service_types");
-        ObjectNode t = types.putObject(type.name());
+    /**
+     * The file's document (plain values, {@link JsonValues}) with one service type added or replaced, for
+     * auto-allocated types; {@code root} itself is left as it is.
+     */
+    static Map<String, Object> withServiceType(Object root, ServiceType type, String autoAllocatedAt) {
+        Map<String, Object> old = JsonValues.asObject(root);
+        Map<String, Object> copy = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old);
+        Map<String, Object> oldTypes = JsonValues.asObject(copy.get("service_types"));
+        Map<String, Object> types = oldTypes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(oldTypes);
+        copy.put("service_types", types);
+        Map<String, Object> t = new LinkedHashMap<>();
         t.put("description", type.description());
-        t.putArray("port_range").add(type.range().start()).add(type.range().end());
-        var preferred = t.putArray("preferred_ports");
-        type.preferredPorts().forEach(preferred::add);
+        t.put("port_range", List.of(type.range().start(), type.range().end()));
+        t.put("preferred_ports", List.copyOf(type.preferredPorts()));
         t.put("instance_behavior", type.instanceBehavior().configName());
         t.put("multi_instance_pattern", "sequential");
-        t.putArray("examples");
+        t.put("examples", List.of());
         t.put("auto_allocated", true);
         t.put("auto_allocated_at", autoAllocatedAt);
+        types.put(type.name(), t);
         return copy;
+    }
+
+    /** {@code node.key}: its value (maybe {@code null}), or {@link #MISSING} when node has no such key. */
+    private static Object path(Object node, String key) {
+        Map<String, Object> object = JsonValues.asObject(node);
+        return object != null && object.containsKey(key) ? object.get(key) : MISSING;
+    }
+
+    private static boolean absent(Object node) {
+        return node == MISSING || node == null;
+    }
+
+    /** A scalar as text, as the original's loose config reader took it; containers have none. */
+    private static String scalarText(Object node) {
+        return node instanceof Map || node instanceof List ? "" : String.valueOf(node);
+    }
+
+    /** The document's text of a value, for error messages. */
+    private static String show(Object node) {
+        return node == MISSING ? "nothing" : JsonValues.text(node);
+    }
+
+    /** {@code true}, {@code "true"} or a non-zero number, as the original read its own flags. */
+    private static boolean looseBoolean(Object node) {
+        return switch (node) {
+            case Boolean b -> b;
+            case String s -> s.strip().equals("true");
+            case Integer i -> i != 0;
+            case Long l -> l != 0;
+            case null, default -> false;
+        };
     }
 
     /** Reads typed values and names the key in every error. */
@@ -237,59 +272,60 @@ public final class UserConfig {
             return new ConfigException(file + ": " + key + ": " + problem);
         }
 
-        Map<String, TypeOverride> serviceTypes(JsonNode node) throws ConfigException {
+        Map<String, TypeOverride> serviceTypes(Object node) throws ConfigException {
             Map<String, TypeOverride> types = new LinkedHashMap<>();
-            if (node.isMissingNode() || node.isNull()) {
+            if (absent(node)) {
                 return types;
             }
-            if (!node.isObject()) {
+            Map<String, Object> object = JsonValues.asObject(node);
+            if (object == null) {
                 throw error("service_types", "must be an object of service type name -> settings");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, Object> e : object.entrySet()) {
                 String name = e.getKey();
                 String key = "service_types." + name;
                 if (!ServiceType.isValidName(name)) {
                     throw error(key, "a service type name must be letters, digits and dashes (at most 50)");
                 }
-                JsonNode t = e.getValue();
-                if (!t.isObject()) {
+                Map<String, Object> t = JsonValues.asObject(e.getValue());
+                if (t == null) {
                     throw error(key, "must be an object with port_range, preferred_ports, …");
                 }
-                if (t.has("range") && !t.has("port_range")) {
+                if (t.containsKey("range") && !t.containsKey("port_range")) {
                     throw error(key + ".range", "the key is \"port_range\"; rename \"range\" to \"port_range\"");
                 }
-                PortRange range = t.has("port_range") ? portRange(t.get("port_range"), key + ".port_range") : null;
-                List<Integer> preferred = t.has("preferred_ports")
+                PortRange range = t.containsKey("port_range") ? portRange(t.get("port_range"), key + ".port_range") : null;
+                List<Integer> preferred = t.containsKey("preferred_ports")
                         ? ports(t.get("preferred_ports"), key + ".preferred_ports") : null;
                 InstanceBehavior behavior = null;
-                if (t.has("instance_behavior")) {
+                if (t.containsKey("instance_behavior")) {
                     try {
-                        behavior = InstanceBehavior.fromConfigName(t.get("instance_behavior").asText());
+                        behavior = InstanceBehavior.fromConfigName(scalarText(t.get("instance_behavior")));
                     } catch (IllegalArgumentException ex) {
                         throw error(key + ".instance_behavior", ex.getMessage());
                     }
                 }
-                String description = t.has("description") ? text(t.get("description"), key + ".description") : null;
-                List<String> examples = t.has("examples") ? strings(t.get("examples"), key + ".examples") : null;
-                boolean auto = t.path("auto_allocated").asBoolean(false);
+                String description = t.containsKey("description") ? text(t.get("description"), key + ".description") : null;
+                List<String> examples = t.containsKey("examples") ? strings(t.get("examples"), key + ".examples") : null;
+                boolean auto = looseBoolean(t.get("auto_allocated"));
                 types.put(name, new TypeOverride(name, range, preferred, behavior, description, examples, auto));
             }
             return types;
         }
 
-        PortRange portRange(JsonNode node, String key) throws ConfigException {
+        PortRange portRange(Object node, String key) throws ConfigException {
             int start;
             int end;
-            if (node.isArray() && node.size() == 2 && node.get(0).isInt() && node.get(1).isInt()) {
-                start = node.get(0).asInt();
-                end = node.get(1).asInt();
-            } else if (node.isTextual() && node.asText().matches("\\d{1,5}-\\d{1,5}")) {
-                String[] parts = node.asText().split("-");
+            List<Object> pair = JsonValues.asArray(node);
+            if (pair != null && pair.size() == 2 && JsonValues.isInt(pair.get(0)) && JsonValues.isInt(pair.get(1))) {
+                start = (Integer) pair.get(0);
+                end = (Integer) pair.get(1);
+            } else if (node instanceof String s && s.matches("\\d{1,5}-\\d{1,5}")) {
+                String[] parts = s.split("-");
                 start = Integer.parseInt(parts[0]);
                 end = Integer.parseInt(parts[1]);
             } else {
-                throw error(key, "expected [start, end] such as [3000, 3099], got " + node);
+                throw error(key, "expected [start, end] such as [3000, 3099], got " + show(node));
             }
             if (start < 1024 || end > 65_535 || start > end) {
                 throw error(key, "expected 1024 <= start <= end <= 65535, got [" + start + ", " + end + "]");
@@ -297,88 +333,90 @@ public final class UserConfig {
             return PortRange.of(start, end);
         }
 
-        List<Integer> ports(JsonNode node, String key) throws ConfigException {
-            if (!node.isArray()) {
-                throw error(key, "expected a list of ports such as [3000, 3001], got " + node);
+        List<Integer> ports(Object node, String key) throws ConfigException {
+            List<Object> items = JsonValues.asArray(node);
+            if (items == null) {
+                throw error(key, "expected a list of ports such as [3000, 3001], got " + show(node));
             }
             List<Integer> ports = new ArrayList<>();
-            for (JsonNode p : node) {
-                if (!p.isInt() || p.asInt() < 1024 || p.asInt() > 65_535) {
-                    throw error(key, "every port must be a number from 1024 to 65535, got " + p);
+            for (Object p : items) {
+                if (!(p instanceof Integer port) || port < 1024 || port > 65_535) {
+                    throw error(key, "every port must be a number from 1024 to 65535, got " + show(p));
                 }
-                ports.add(p.asInt());
+                ports.add(port);
             }
             return ports;
         }
 
-        List<String> strings(JsonNode node, String key) throws ConfigException {
-            if (!node.isArray()) {
+        List<String> strings(Object node, String key) throws ConfigException {
+            List<Object> items = JsonValues.asArray(node);
+            if (items == null) {
                 throw error(key, "expected a list of strings");
             }
             List<String> list = new ArrayList<>();
-            for (JsonNode s : node) {
+            for (Object s : items) {
                 list.add(text(s, key));
             }
             return list;
         }
 
-        String text(JsonNode node, String key) throws ConfigException {
-            if (!node.isTextual()) {
-                throw error(key, "expected a string, got " + node);
+        String text(Object node, String key) throws ConfigException {
+            if (!(node instanceof String s)) {
+                throw error(key, "expected a string, got " + show(node));
             }
-            return node.asText();
+            return s;
         }
 
-        String optionalText(JsonNode node, String key) throws ConfigException {
-            return node.isMissingNode() || node.isNull() ? null : text(node, key);
+        String optionalText(Object node, String key) throws ConfigException {
+            return absent(node) ? null : text(node, key);
         }
 
-        int intInRange(JsonNode node, String key, int min, int max, int fallback) throws ConfigException {
-            if (node.isMissingNode() || node.isNull()) {
+        int intInRange(Object node, String key, int min, int max, int fallback) throws ConfigException {
+            if (absent(node)) {
                 return fallback;
             }
-            if (!node.isInt() || node.asInt() < min || node.asInt() > max) {
-                throw error(key, "expected a whole number from " + min + " to " + max + ", got " + node);
+            if (!(node instanceof Integer value) || value < min || value > max) {
+                throw error(key, "expected a whole number from " + min + " to " + max + ", got " + show(node));
             }
-            return node.asInt();
+            return value;
         }
 
-        boolean bool(JsonNode node, String key, boolean fallback) throws ConfigException {
-            if (node.isMissingNode() || node.isNull()) {
+        boolean bool(Object node, String key, boolean fallback) throws ConfigException {
+            if (absent(node)) {
                 return fallback;
             }
-            if (!node.isBoolean()) {
-                throw error(key, "expected true or false, got " + node);
+            if (!(node instanceof Boolean value)) {
+                throw error(key, "expected true or false, got " + show(node));
             }
-            return node.asBoolean();
+            return value;
         }
 
-        Map<String, String> observerOptions(JsonNode node) throws ConfigException {
+        Map<String, String> observerOptions(Object node) throws ConfigException {
             Map<String, String> options = new LinkedHashMap<>();
-            if (node.isMissingNode() || node.isNull()) {
+            if (absent(node)) {
                 return options;
             }
-            if (!node.isObject()) {
+            Map<String, Object> observers = JsonValues.asObject(node);
+            if (observers == null) {
                 throw error("observers", "must be an object of observer name -> {option: value}");
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (!e.getValue().isObject()) {
+            for (Map.Entry<String, Object> e : observers.entrySet()) {
+                Map<String, Object> opts = JsonValues.asObject(e.getValue());
+                if (opts == null) {
                     throw error("observers." + e.getKey(), "must be an object of option -> value");
                 }
-                for (Iterator<Map.Entry<String, JsonNode>> o = e.getValue().properties().iterator(); o.hasNext(); ) {
-                    Map.Entry<String, JsonNode> opt = o.next();
-                    if (!opt.getValue().isValueNode()) {
+                for (Map.Entry<String, Object> opt : opts.entrySet()) {
+                    if (opt.getValue() instanceof Map || opt.getValue() instanceof List) {
                         throw error("observers." + e.getKey() + "." + opt.getKey(),
                                 "expected a string, number or boolean");
                     }
-                    options.put(e.getKey() + "." + opt.getKey(), opt.getValue().asText());
+                    options.put(e.getKey() + "." + opt.getKey(), scalarText(opt.getValue()));
                 }
             }
             return options;
         }
 
-        String durability(JsonNode node) throws ConfigException {
+        String durability(Object node) throws ConfigException {
             String value = optionalText(node, "durability");
             if (value == null) {
                 return "normal";
@@ -389,16 +427,16 @@ public final class UserConfig {
             return value;
         }
 
-        AutoRangePolicy autoRanges(JsonNode node, JsonNode rules) throws ConfigException {
+        AutoRangePolicy autoRanges(Object node, Object rules) throws ConfigException {
             AutoRangePolicy d = AutoRangePolicy.defaults();
-            if (!node.isMissingNode() && !node.isObject()) {
+            if (node != MISSING && JsonValues.asObject(node) == null) {
                 throw error("auto_allocation", "must be an object");
             }
-            boolean enabled = bool(node.path("enabled"), "auto_allocation.enabled", d.enabled());
-            int chunk = intInRange(node.path("default_chunk_size"), "auto_allocation.default_chunk_size", 1, 1000,
+            boolean enabled = bool(path(node, "enabled"), "auto_allocation.enabled", d.enabled());
+            int chunk = intInRange(path(node, "default_chunk_size"), "auto_allocation.default_chunk_size", 1, 1000,
                     d.defaultChunkSize());
             AutoRangePolicy.Placement placement = d.placement();
-            String p = optionalText(node.path("placement"), "auto_allocation.placement");
+            String p = optionalText(path(node, "placement"), "auto_allocation.placement");
             if (p != null) {
                 try {
                     placement = AutoRangePolicy.Placement.valueOf(p.toUpperCase(java.util.Locale.ROOT));
@@ -407,24 +445,24 @@ public final class UserConfig {
                             + p + "\"");
                 }
             }
-            int min = intInRange(node.path("min_port"), "auto_allocation.min_port", 1024, 65_535, d.minPort());
-            int max = intInRange(node.path("max_port"), "auto_allocation.max_port", 1024, 65_535, d.maxPort());
+            int min = intInRange(path(node, "min_port"), "auto_allocation.min_port", 1024, 65_535, d.minPort());
+            int max = intInRange(path(node, "max_port"), "auto_allocation.max_port", 1024, 65_535, d.maxPort());
             if (min >= max) {
                 throw error("auto_allocation.min_port", "must be below max_port (" + min + " >= " + max + ")");
             }
-            boolean gaps = bool(node.path("preserve_gaps"), "auto_allocation.preserve_gaps", true);
-            int gap = intInRange(node.path("gap_size"), "auto_allocation.gap_size", 0, 1000, d.gapSize());
+            boolean gaps = bool(path(node, "preserve_gaps"), "auto_allocation.preserve_gaps", true);
+            int gap = intInRange(path(node, "gap_size"), "auto_allocation.gap_size", 0, 1000, d.gapSize());
             List<AutoRangePolicy.ChunkRule> chunkRules = new ArrayList<>(d.rules());
-            if (!rules.isMissingNode() && !rules.isNull()) {
-                if (!rules.isObject()) {
+            if (!absent(rules)) {
+                Map<String, Object> patterns = JsonValues.asObject(rules);
+                if (patterns == null) {
                     throw error("auto_allocation_rules", "must be an object of pattern -> {\"chunk_size\": N}");
                 }
                 chunkRules.clear();
-                for (Iterator<Map.Entry<String, JsonNode>> it = rules.properties().iterator(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = it.next();
+                for (Map.Entry<String, Object> e : patterns.entrySet()) {
                     String key = "auto_allocation_rules." + e.getKey();
                     chunkRules.add(new AutoRangePolicy.ChunkRule(e.getKey(),
-                            intInRange(e.getValue().path("chunk_size"), key + ".chunk_size", 1, 1000, chunk)));
+                            intInRange(path(e.getValue(), "chunk_size"), key + ".chunk_size", 1, 1000, chunk)));
                 }
             }
             return new AutoRangePolicy(enabled, chunk, placement, min, max, gaps ? gap : 0, chunkRules);

@@ -1,6 +1,5 @@
 package io.styxy.server.daemon;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
 import io.styxy.api.PortRange;
 import io.styxy.server.audit.AuditLog;
@@ -17,6 +16,7 @@ import io.styxy.server.engine.ServiceTypeCatalog;
 import io.styxy.server.http.ApiContext;
 import io.styxy.server.http.ConfigFacts;
 import io.styxy.server.http.HttpApi;
+import io.styxy.server.json.JsonValues;
 import io.styxy.server.observe.ObserverHub;
 import io.styxy.server.os.EphemeralPorts;
 import io.styxy.server.os.ProcfsProcessTable;
@@ -51,7 +51,6 @@ public final class Daemon implements AutoCloseable {
 
     public static final String VERSION = "0.1.0";
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long SWEEP_INTERVAL_MS = 250;
     private static final Duration UNIX_IDLE = Duration.ofSeconds(30);
     /** Helidon's metrics observer (Micrometer) at /v1/observe/metrics; see docs/api.md for the measurements. */
@@ -268,10 +267,10 @@ public final class Daemon implements AutoCloseable {
     private static String describeRunning(StateDir state) {
         for (Path file : infoFiles(state)) {
             try {
-                var info = JSON.readTree(file.toFile());
-                long pid = info.path("pid").asLong();
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                    return "already running (pid " + pid + ", port " + info.path("http_port").asInt() + ")";
+                Map<String, Object> info = JsonValues.asObject(JsonValues.parse(Files.readAllBytes(file)));
+                if (info != null && info.get("pid") instanceof Number pid
+                        && ProcessHandle.of(pid.longValue()).map(ProcessHandle::isAlive).orElse(false)) {
+                    return "already running (pid " + pid + ", port " + info.get("http_port") + ")";
                 }
             } catch (IOException e) {
                 // the next place, or the plain answer below
@@ -305,7 +304,7 @@ public final class Daemon implements AutoCloseable {
         info.put("home", state.root().toString());
         info.put("read_only", state.readOnly());
         Path file = state.readOnly() ? state.runtimeDaemonInfo() : state.daemonInfo();
-        StateDir.writeAtomically(file, JSON.writeValueAsString(info) + "\n");
+        StateDir.writeAtomically(file, JsonValues.text(info) + "\n");
         infoFile = file;
     }
 

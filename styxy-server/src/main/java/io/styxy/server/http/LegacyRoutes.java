@@ -1,6 +1,5 @@
 package io.styxy.server.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -98,7 +97,7 @@ final class LegacyRoutes {
     }
 
     private void allocate(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         AllocationRequest request = new AllocationRequest(Requests.text(body, "service_type"),
                 Requests.text(body, "service_name"), Requests.port(body, "preferred_port"),
                 Requests.text(body, "instance_id"), Requests.text(body, "project_path"), Requests.pid(body, "pid"),
@@ -204,7 +203,7 @@ final class LegacyRoutes {
     }
 
     private void instanceRegister(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         String id = Requests.text(body, "instance_id");
         if (id == null || id.isEmpty()) {
             throw ApiException.invalid("instance_id is required");
@@ -236,7 +235,7 @@ final class LegacyRoutes {
     }
 
     private void cleanup(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         List<Lease> released = engine.cleanup(Requests.bool(body, "force"));
         Json.ok(res, Json.obj("success", true, "cleaned", released.size(),
                 "message", "Cleaned up " + released.size() + " allocation" + (released.size() == 1 ? "" : "s")));
@@ -410,7 +409,7 @@ final class LegacyRoutes {
      */
     private void registerInstance(ServerRequest req, ServerResponse res) {
         engine.requireWritable(); // even without a port: a registration is a change, and none is taken now
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         String id = Requests.text(body, "instance_id");
         Long pid = Requests.pid(body, "pid");
         if ((id == null || id.isEmpty()) && pid == null) {

@@ -1,14 +1,13 @@
 package io.styxy.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
+import io.styxy.server.json.JsonValues;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,28 +33,26 @@ final class Requests {
     }
 
     /** The body as a JSON object; an empty body is an empty object. */
-    static JsonNode object(ServerRequest req) {
+    static Map<String, Object> object(ServerRequest req) {
         return object(req, MAX_BODY);
     }
 
-    static JsonNode object(ServerRequest req, int limit) {
-        JsonNode node = document(req, limit);
-        if (!node.isObject()) {
+    static Map<String, Object> object(ServerRequest req, int limit) {
+        Map<String, Object> object = JsonValues.asObject(document(req, limit));
+        if (object == null) {
             throw ApiException.badRequest("INVALID_JSON", "the request body must be a JSON object");
         }
-        return node;
+        return object;
     }
 
-    /** The body as any JSON document. */
-    static JsonNode document(ServerRequest req, int limit) {
+    /** The body as any JSON document, in plain values ({@link JsonValues}). */
+    static Object document(ServerRequest req, int limit) {
         byte[] bytes = json(req, limit);
         try {
             return Json.parse(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest("INVALID_JSON", "the request body is not valid JSON: "
                     + truncate(e.getOriginalMessage(), 160));
-        } catch (IOException e) {
-            throw ApiException.badRequest("INVALID_JSON", "the request body could not be read as JSON");
         }
     }
 
@@ -100,59 +97,59 @@ final class Requests {
 
     // ------------------------------------------------------------------ body fields
 
-    static String text(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    static String text(Map<String, Object> body, String field) {
+        Object value = body.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isTextual()) {
+        if (!(value instanceof String s)) {
             throw ApiException.invalid(field + " must be a string");
         }
-        return node.asText();
+        return s;
     }
 
-    static boolean bool(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    static boolean bool(Map<String, Object> body, String field) {
+        Object value = body.get(field);
+        if (value == null) {
             return false;
         }
-        if (node.isBoolean()) {
-            return node.asBoolean();
+        if (value instanceof Boolean b) {
+            return b;
         }
-        if (node.isTextual() && (node.asText().equals("true") || node.asText().equals("false"))) {
-            return Boolean.parseBoolean(node.asText());
+        if ("true".equals(value) || "false".equals(value)) {
+            return Boolean.parseBoolean((String) value);
         }
         throw ApiException.invalid(field + " must be true or false");
     }
 
     /** A port as a JSON number or a string of digits; the range is the engine's to judge. */
-    static Integer port(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    static Integer port(Map<String, Object> body, String field) {
+        Object value = body.get(field);
+        if (value == null) {
             return null;
         }
-        if (node.isIntegralNumber() && node.canConvertToInt()) {
-            return node.asInt();
+        if (value instanceof Integer i) {
+            return i;
         }
-        if (node.isTextual() && DIGITS.matcher(node.asText()).matches()) {
-            long value = Long.parseLong(node.asText());
-            if (value <= 65_535) {
-                return (int) value;
+        if (value instanceof String s && DIGITS.matcher(s).matches()) {
+            long port = Long.parseLong(s);
+            if (port <= 65_535) {
+                return (int) port;
             }
         }
         throw ApiException.badRequest("INVALID_PORT", field + " must be a port number from 1024 to 65535");
     }
 
-    static Long pid(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    static Long pid(Map<String, Object> body, String field) {
+        Object raw = body.get(field);
+        if (raw == null) {
             return null;
         }
         long value;
-        if (node.isIntegralNumber() && node.canConvertToLong()) {
-            value = node.asLong();
-        } else if (node.isTextual() && DIGITS.matcher(node.asText()).matches()) {
-            value = Long.parseLong(node.asText());
+        if (JsonValues.isLong(raw)) {
+            value = ((Number) raw).longValue();
+        } else if (raw instanceof String s && DIGITS.matcher(s).matches()) {
+            value = Long.parseLong(s);
         } else {
             throw ApiException.invalid(field + " must be a process id");
         }
@@ -163,32 +160,28 @@ final class Requests {
     }
 
     /** A JSON object of free-form facts (for instance metadata), kept as plain maps and lists. */
-    static Map<String, Object> metadata(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull()) {
+    static Map<String, Object> metadata(Map<String, Object> body, String field) {
+        Object value = body.get(field);
+        if (value == null) {
             return null;
         }
-        if (!node.isObject()) {
+        Map<String, Object> object = JsonValues.asObject(value);
+        if (object == null) {
             throw ApiException.invalid(field + " must be a JSON object");
         }
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.properties().iterator(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (map.size() >= 50) {
-                throw ApiException.invalid(field + " may hold at most 50 keys");
-            }
-            map.put(truncate(e.getKey(), 100), Json.MAPPER.convertValue(e.getValue(), Object.class));
+        if (object.size() > 50) {
+            throw ApiException.invalid(field + " may hold at most 50 keys");
         }
+        Map<String, Object> map = new LinkedHashMap<>();
+        object.forEach((key, v) -> map.put(truncate(key, 100), v));
         return map;
     }
 
-    static List<JsonNode> array(JsonNode body, String field) {
-        JsonNode node = body.get(field);
-        if (node == null || node.isNull() || !node.isArray()) {
+    static List<Object> array(Map<String, Object> body, String field) {
+        List<Object> items = JsonValues.asArray(body.get(field));
+        if (items == null) {
             throw ApiException.invalid(field + " must be a JSON array");
         }
-        List<JsonNode> items = new java.util.ArrayList<>();
-        node.forEach(items::add);
         return items;
     }
 

@@ -1,6 +1,5 @@
 package io.styxy.server.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -16,6 +15,7 @@ import io.styxy.server.engine.EngineException;
 import io.styxy.server.engine.Instance;
 import io.styxy.server.engine.Lease;
 import io.styxy.server.engine.PortStatus;
+import io.styxy.server.json.JsonValues;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +89,7 @@ final class V1Routes {
 
     // ------------------------------------------------------------------ leases
 
-    static Protocol protocol(JsonNode body) {
+    static Protocol protocol(Map<String, Object> body) {
         String p = Requests.text(body, "protocol");
         if (p == null) {
             return null;
@@ -101,7 +101,7 @@ final class V1Routes {
         }
     }
 
-    private AllocationRequest request(ServerRequest req, JsonNode body, Long pid, String projectPath,
+    private AllocationRequest request(ServerRequest req, Map<String, Object> body, Long pid, String projectPath,
                                       String instanceId) {
         String type = Requests.text(body, "service_type");
         if (type == null || type.isEmpty()) {
@@ -118,7 +118,7 @@ final class V1Routes {
     }
 
     private void createLease(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         AllocationRequest request = request(req, body, null, null, null);
         Allocation result;
         try {
@@ -201,17 +201,18 @@ final class V1Routes {
     }
 
     private void createGroup(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         Long pid = Requests.pid(body, "pid");
         String project = Requests.text(body, "project_path");
         String instance = Requests.text(body, "instance_id");
-        List<JsonNode> items = Requests.array(body, "leases");
+        List<Object> items = Requests.array(body, "leases");
         List<AllocationRequest> requests = new ArrayList<>();
-        for (JsonNode item : items) {
-            if (!item.isObject()) {
+        for (Object raw : items) {
+            Map<String, Object> item = JsonValues.asObject(raw);
+            if (item == null) {
                 throw ApiException.invalid("every item of leases must be an object");
             }
-            if (item.has("dry_run")) {
+            if (item.containsKey("dry_run")) {
                 throw ApiException.invalid("dry_run is not allowed inside a group");
             }
             requests.add(request(req, item, pid, project, instance));
@@ -331,7 +332,7 @@ final class V1Routes {
     }
 
     private void registerInstance(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         String id = Requests.text(body, "instance_id");
         if (id == null || id.isEmpty()) {
             throw ApiException.invalid("instance_id is required");
@@ -358,7 +359,7 @@ final class V1Routes {
     }
 
     private void cleanup(ServerRequest req, ServerResponse res) {
-        JsonNode body = Requests.object(req);
+        Map<String, Object> body = Requests.object(req);
         Json.ok(res, Json.obj("released", Shapes.leases(engine.cleanup(Requests.bool(body, "force")))));
     }
 

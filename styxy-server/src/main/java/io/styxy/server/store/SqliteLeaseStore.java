@@ -1,7 +1,6 @@
 package io.styxy.server.store;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.styxy.api.Protocol;
 import io.styxy.server.engine.Instance;
 import io.styxy.server.engine.Lease;
@@ -11,6 +10,7 @@ import io.styxy.server.engine.Reassignment;
 import io.styxy.server.engine.StateReadOnlyException;
 import io.styxy.server.engine.StoreChange;
 import io.styxy.server.engine.StoreUnavailableException;
+import io.styxy.server.json.JsonValues;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,7 +53,6 @@ import java.util.logging.Logger;
 public final class SqliteLeaseStore implements LeaseStore {
 
     private static final Logger LOG = Logger.getLogger(SqliteLeaseStore.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SCHEMA_VERSION = 1;
     private static final int MAX_BATCHES_PER_COMMIT = 1024;
     private static final int KEPT_REASSIGNMENTS = 10_000;
@@ -403,10 +402,12 @@ public final class SqliteLeaseStore implements LeaseStore {
     }
 
     private static Map<String, Object> metadataOf(String json) {
+        if (json == null) {
+            return null;
+        }
         try {
-            return JSON.readValue(json, new TypeReference<Map<String, Object>>() {
-            });
-        } catch (IOException e) {
+            return JsonValues.asObject(JsonValues.parse(json));
+        } catch (JsonProcessingException e) {
             return Map.of();
         }
     }
@@ -671,12 +672,8 @@ public final class SqliteLeaseStore implements LeaseStore {
         }
     }
 
-    private static String metadataJson(Map<String, Object> metadata) throws SQLException {
-        try {
-            return JSON.writeValueAsString(metadata);
-        } catch (IOException e) {
-            throw new SQLException("metadata cannot be stored as JSON: " + e.getMessage(), e);
-        }
+    private static String metadataJson(Map<String, Object> metadata) {
+        return JsonValues.text(metadata);
     }
 
     /** Commits what is queued, then closes the database. */

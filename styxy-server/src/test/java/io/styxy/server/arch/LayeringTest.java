@@ -32,7 +32,7 @@ class LayeringTest {
                         "io.helidon..", "com.fasterxml.jackson..", "picocli..", "java.sql..", "org.sqlite..",
                         "java.net.http..", "java.nio.file..", ROOT + ".http..", ROOT + ".unix..", ROOT + ".store..",
                         ROOT + ".os..", ROOT + ".observe..", ROOT + ".plugins..", ROOT + ".config..",
-                        ROOT + ".audit..", ROOT + ".daemon..")
+                        ROOT + ".audit..", ROOT + ".json..", ROOT + ".daemon..")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.File")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.FileInputStream")
                 .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.FileOutputStream")

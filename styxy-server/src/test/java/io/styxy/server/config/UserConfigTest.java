@@ -5,6 +5,7 @@ import io.styxy.api.PortRange;
 import io.styxy.api.ServiceType;
 import io.styxy.server.engine.AutoRangePolicy;
 import io.styxy.server.engine.CatalogEntry;
+import io.styxy.server.json.JsonValues;
 import io.styxy.server.plugins.ServiceTypeSources;
 import org.junit.jupiter.api.Test;
 
@@ -103,7 +104,7 @@ class UserConfigTest {
         ServiceType grafana = new ServiceType("grafana", "Auto", PortRange.of(11510, 11519), List.of(11510), null,
                 null);
         var tree = UserConfig.withServiceType(null, grafana, "2026-11-25T10:00:00Z");
-        UserConfig reread = UserConfig.parse(FILE, tree.toString());
+        UserConfig reread = UserConfig.parse(FILE, JsonValues.prettyText(tree));
         List<CatalogEntry> catalog = reread.mergeOver(List.of());
         assertThat(catalog.getFirst().type().range()).isEqualTo(PortRange.of(11510, 11519));
         assertThat(catalog.getFirst().source()).isEqualTo("auto");
