@@ -401,12 +401,11 @@ public final class SqliteLeaseStore implements LeaseStore {
         return list.reversed();
     }
 
+    /** An instance's stored metadata; empty when the column holds no JSON object (it is only ever written as one). */
     private static Map<String, Object> metadataOf(String json) {
-        if (json == null) {
-            return null;
-        }
         try {
-            return JsonValues.asObject(JsonValues.parse(json));
+            Map<String, Object> metadata = json == null ? null : JsonValues.asObject(JsonValues.parse(json));
+            return metadata == null ? Map.of() : metadata;
         } catch (JsonProcessingException e) {
             return Map.of();
         }

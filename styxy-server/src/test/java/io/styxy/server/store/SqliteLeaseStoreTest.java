@@ -58,6 +58,41 @@ class SqliteLeaseStoreTest {
     }
 
     @Test
+    void instanceMetadataComesBackAsItWasSentAndADamagedColumnLoadsAsNone() throws Exception {
+        Path file = dir.resolve("styxy.db");
+        Map<String, Object> nested = new java.util.LinkedHashMap<>();
+        nested.put("agent", "claude 🚀");
+        nested.put("ports", List.of(3000, 5_000_000_000L));
+        nested.put("inner", Map.of("ratio", 0.5, "on", true));
+        nested.put("none", null);
+        Instance rich = new Instance("rich", "/w", nested, Instant.ofEpochMilli(5), Instant.ofEpochMilli(9));
+        Instance bare = new Instance("bare", "/w", null, Instant.ofEpochMilli(5), Instant.ofEpochMilli(9));
+        Instance damaged = new Instance("damaged", "/w", Map.of("n", 1), Instant.ofEpochMilli(5),
+                Instant.ofEpochMilli(9));
+        Instance array = new Instance("array", "/w", Map.of("n", 2), Instant.ofEpochMilli(5),
+                Instant.ofEpochMilli(9));
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            store.submit(List.of(new StoreChange.InstanceSaved(rich), new StoreChange.InstanceSaved(bare),
+                    new StoreChange.InstanceSaved(damaged), new StoreChange.InstanceSaved(array))).join();
+        }
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+             Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE instances SET metadata = '{\"n\": ' WHERE instance_id = 'damaged'");
+            s.executeUpdate("UPDATE instances SET metadata = '[1, 2]' WHERE instance_id = 'array'");
+        }
+        try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
+            Map<String, Instance> loaded = new java.util.HashMap<>();
+            store.load().instances().forEach(i -> loaded.put(i.instanceId(), i));
+            assertThat(loaded.get("rich").metadata()).isEqualTo(nested);
+            assertThat(new ArrayList<>(loaded.get("rich").metadata().keySet()))
+                    .containsExactly("agent", "ports", "inner", "none");
+            assertThat(loaded.get("bare").metadata()).isEmpty();
+            assertThat(loaded.get("damaged").metadata()).isEmpty();
+            assertThat(loaded.get("array").metadata()).isEmpty();
+        }
+    }
+
+    @Test
     void manyConcurrentBatchesAreCommittedTogetherAndAllAcknowledged() {
         Path file = dir.resolve("styxy.db");
         try (SqliteLeaseStore store = SqliteLeaseStore.open(file, Durability.NORMAL)) {
