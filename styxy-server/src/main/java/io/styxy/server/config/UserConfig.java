@@ -244,7 +244,7 @@ public final class UserConfig {
         return node == MISSING || node == null;
     }
 
-    /** A scalar as text, as the original's loose config reader took it; containers have none. */
+    /** A scalar as text: a string as itself, a number or boolean as written; an object or a list has none. */
     private static String scalarText(Object node) {
         return node instanceof Map || node instanceof List ? "" : String.valueOf(node);
     }
@@ -254,7 +254,7 @@ public final class UserConfig {
         return node == MISSING ? "nothing" : JsonValues.text(node);
     }
 
-    /** {@code true}, {@code "true"} or a non-zero number, as the original read its own flags. */
+    /** A flag the daemon itself writes ({@code auto_allocated}), read leniently: true, "true" or a non-zero number. */
     private static boolean looseBoolean(Object node) {
         return switch (node) {
             case Boolean b -> b;
