@@ -1,9 +1,6 @@
 package io.styxy.server.audit;
 
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import io.styxy.server.json.JsonValues;
 
 import java.io.ByteArrayOutputStream;
@@ -40,13 +37,6 @@ import java.util.logging.Logger;
 public final class AuditLog implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(AuditLog.class.getName());
-    /**
-     * Entries are flat maps of strings and numbers, written with Jackson's streaming generator
-     * ({@link JsonValues#write}); the HTTP side writes the same way.
-     */
-    private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8) // 🚀 as itself, as JsonValues writes it
-            .build();
     private static final long ROTATE_AT = 10L * 1024 * 1024;
     private static final int KEEP_FILES = 5;
     private static final int RECENT = 200;
@@ -241,7 +231,8 @@ public final class AuditLog implements AutoCloseable {
         try {
             for (Map<String, Object> entry : entries) {
                 int mark = batch.size();
-                try (JsonGenerator g = JSON.createGenerator(new NoClose(batch), JsonEncoding.UTF8)) {
+                // Entries are flat maps of strings and numbers, written as the HTTP side writes its answers.
+                try (JsonGenerator g = JsonValues.generator(new NoClose(batch))) {
                     JsonValues.write(g, entry);
                 }
                 batch.write('\n');

@@ -1,5 +1,6 @@
 package io.styxy.server.json;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -77,6 +79,11 @@ public final class JsonValues {
             throw new UncheckedIOException(e); // a byte array has no I/O to fail
         }
         return out.toByteArray();
+    }
+
+    /** A generator of compact UTF-8 JSON into {@code out}, written as {@link #bytes} writes, for a caller's own buffer. */
+    public static JsonGenerator generator(OutputStream out) throws IOException {
+        return FACTORY.createGenerator(out, JsonEncoding.UTF8);
     }
 
     /** The document as compact text. */

@@ -639,7 +639,7 @@ public final class SqliteLeaseStore implements LeaseStore {
                     PreparedStatement p = statement("INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?)");
                     p.setString(1, i.instanceId());
                     p.setString(2, i.workingDirectory());
-                    p.setString(3, metadataJson(i.metadata()));
+                    p.setString(3, JsonValues.text(i.metadata()));
                     p.setLong(4, i.registeredAt().toEpochMilli());
                     p.setLong(5, i.lastHeartbeat().toEpochMilli());
                     p.executeUpdate();
@@ -669,10 +669,6 @@ public final class SqliteLeaseStore implements LeaseStore {
                 }
             }
         }
-    }
-
-    private static String metadataJson(Map<String, Object> metadata) {
-        return JsonValues.text(metadata);
     }
 
     /** Commits what is queued, then closes the database. */
