@@ -155,18 +155,18 @@ final class WalCheckpointer implements AutoCloseable {
                 continue;
             }
             int walFrames = checkpoint();
-            if (walFrames >= 0) {
+            boolean done = walFrames >= 0;
+            if (done) {
                 if (walFrames >= RESTART_FRAMES) {
                     catchUp();
                 }
                 checkpointedAt.set(target);
                 syncedAt = target; // a checkpoint flushes the WAL first
                 checkpoints.incrementAndGet();
-                lastRoundFailed = false;
-                afterRound.run();
-            } else {
-                lastRoundFailed = true; // committers must not wait for rounds that fail
-                afterRound.run();
+            }
+            lastRoundFailed = !done; // committers must not wait for rounds that fail
+            afterRound.run();
+            if (!done) {
                 sleepQuietly(); // the database is unwell; the writer reports that to callers, not us
             }
         }
