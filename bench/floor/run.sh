@@ -32,7 +32,18 @@ trap cleanup EXIT
   "$ROOT/bench/floor/Floor.java"
 FLAGS=$(grep -v '^#' "$DAEMON_JVM_OPTIONS" | tr '\n' ' ')
 
-# measure <mode> <root modules>: VmRSS in MB and the number of classes loaded, of one server
+# at_rest <pid> <base url> <class-load log> [curl options…]: 20 GET /check/3000, then 10 s, as row 6 measures the
+# daemon; sets MB (VmRSS) and CLASSES (classes loaded)
+at_rest() {
+  local pid=$1 url=$2 log=$3
+  shift 3
+  for _ in $(seq 1 20); do curl -fs -o /dev/null "$@" "$url/check/3000"; done
+  sleep 10
+  MB=$(rss_mb "$pid")
+  CLASSES=$(wc -l <"$log")
+}
+
+# measure <mode> <root modules>: one Floor server at rest; sets MB and CLASSES
 measure() {
   local mode=$1 roots=$2 port i
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -46,9 +57,7 @@ measure() {
     kill -0 "$pid" 2>/dev/null || { cat "$work/$mode.out" >&2; exit 1; }
     sleep 0.02
   done
-  for i in $(seq 1 20); do curl -fs -o /dev/null "http://127.0.0.1:$port/check/3000"; done
-  sleep 10
-  echo "$(rss_mb "$pid") $(wc -l <"$work/classes-$mode.log")"
+  at_rest "$pid" "http://127.0.0.1:$port" "$work/classes-$mode.log"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   pid=
 }
@@ -61,33 +70,30 @@ echo "|---|---|---|"
 for spec in "text:io.helidon.webserver" "core:io.helidon.webserver,com.fasterxml.jackson.core" \
             "databind:io.helidon.webserver,com.fasterxml.jackson.databind"; do
   mode=${spec%%:*}
-  rss=() classes=
+  rss=()
   for _ in $(seq 1 "$RUNS"); do
-    read -r mb classes < <(measure "$mode" "${spec#*:}")
-    rss+=("$mb")
+    measure "$mode" "${spec#*:}"
+    rss+=("$MB")
   done
-  echo "| one JSON route, $mode | ${rss[*]} | $classes |"
+  echo "| one JSON route, $mode | ${rss[*]} | $CLASSES |"
 done
 
 # daemon_row <label> <extra JVM flags>: the daemon as bench/run's row 6 measures it
 daemon_row() {
-  local label=$1 extra=$2 rss=() classes=
+  local label=$1 extra=$2 rss=()
   for _ in $(seq 1 "$RUNS"); do
     local home="$work/home"
     STYXY_BENCH_DAEMON_OPTS="$FLAGS $extra -Xlog:class+load=info:file=$work/classes-daemon.log"
     start_daemon "$home" || { echo "bench: the daemon did not start" >&2; exit 1; }
     pid=$DAEMON_PID
-    for _ in $(seq 1 20); do
-      curl -fs -o /dev/null -H "Authorization: Bearer $DAEMON_TOKEN" "http://127.0.0.1:$DAEMON_PORT/check/3000"
-    done
-    sleep 10
-    rss+=("$(rss_mb "$pid")")
-    classes=$(wc -l <"$work/classes-daemon.log")
+    at_rest "$pid" "http://127.0.0.1:$DAEMON_PORT" "$work/classes-daemon.log" \
+      -H "Authorization: Bearer $DAEMON_TOKEN"
+    rss+=("$MB")
     stop_daemon || true
     pid=
     rm -rf "$home"
   done
-  echo "| $label | ${rss[*]} | $classes |"
+  echo "| $label | ${rss[*]} | $CLASSES |"
 }
 daemon_row "the daemon, no AOT cache" ""
 if [ -f "$DAEMON_AOT_CACHE" ]; then
